@@ -1,0 +1,101 @@
+# Build, repair, verify and publish manylinux wheels of this package. `make help` lists it all.
+# Every setting below is a default: override it on the command line or in the environment
+# (make PYTHONS="cp311 cp312", MANYLINUX=manylinux2014 make wheels).
+
+# ---- settings --------------------------------------------------------------------------------
+PACKAGE          ?= minty##                    import package: the folder holding __init__.py
+ARCH             ?= $(shell uname -m)##        x86_64, aarch64, i686, ppc64le, s390x
+MANYLINUX        ?= manylinux_2_28##           manylinux2014, manylinux_2_28, manylinux_2_34
+MANYLINUX_TAG    ?= 2026.10.26-1##             image tag, pinned so a release can be rebuilt
+MANYLINUX_IMAGE  ?= quay.io/pypa/$(MANYLINUX)_$(ARCH):$(MANYLINUX_TAG)## any image with /opt/python
+CONTAINER_ENGINE ?= auto##                     docker, podman, none (host), auto: docker, podman or none
+PYTHONS          ?=##                          e.g. "cp39 cp313"; empty: every CPython 3.9+
+PLAT             ?=##                          auditwheel target, e.g. manylinux_2_28_x86_64; empty: the image's
+STRIP            ?= 1##                        1: strip debug symbols from the libraries; 0: keep them
+JOBS             ?= $(shell nproc 2>/dev/null || echo 2)## interpreters verified in parallel
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)## timestamp inside wheels and sdist
+TESTS            ?= tests/package##            the package's own tests, run against each installed wheel
+PYTEST_VERSION   ?= 8.4.2##                    pytest used for those tests
+BUILD_DIR        ?= .build##                   tools, caches, intermediate wheels
+DIST_DIR         ?= dist##                     the sdist
+WHEELHOUSE       ?= wheelhouse##               repaired, verified wheels
+CACHE_VOLUME     ?= $(PACKAGE)-build-cache##   engine volume keeping uv and pip caches between runs
+TOOLS_PYTHON     ?= python3##                  Python 3.10+ for the host tools environment
+TOOLS            ?= $(BUILD_DIR)/tools##       the host tools environment (see scripts/tools.txt)
+V                ?= 0##                        1: show every command
+# ----------------------------------------------------------------------------------------------
+
+NAME     := $(shell sed -n 's/^name *= *//p' setup.cfg | head -n 1)
+VERSION  := $(shell sed -n 's/^__version__ *= *"\(.*\)"/\1/p' $(PACKAGE)/__init__.py)
+DIST_PREFIX := $(shell echo '$(NAME)' | tr 'A-Z.-' 'a-z__')
+SDIST    := $(DIST_DIR)/$(DIST_PREFIX)-$(VERSION).tar.gz
+SOURCES  := $(wildcard setup.py setup.cfg pyproject.toml MANIFEST.in README.md LICENSE) \
+            $(shell find $(PACKAGE) -type f ! -name '*.pyc' ! -name '*.o' ! -name '*.so' 2>/dev/null)
+PIPELINE := $(wildcard scripts/*.sh docker/*.sh) $(wildcard $(TESTS)/*.py) $(BUILD_DIR)/settings
+
+export ARCH MANYLINUX_IMAGE CONTAINER_ENGINE PYTHONS PLAT STRIP JOBS SOURCE_DATE_EPOCH TESTS \
+       PYTEST_VERSION BUILD_DIR DIST_DIR WHEELHOUSE CACHE_VOLUME TOOLS_PYTHON V SDIST DIST_PREFIX
+export TOOLS_BIN := $(abspath $(TOOLS))/bin
+
+ifneq ($(V),1)
+.SILENT:
+endif
+
+.DEFAULT_GOAL := all
+.PHONY: all  ## sdist, wheels, repair and verify; then list what was made (the main job)
+all: sdist wheels repair
+	echo "$(WHEELHOUSE)/:"; ls -1 $(WHEELHOUSE) | sed 's/^/  /'
+	echo "$(DIST_DIR)/:"; ls -1 $(DIST_DIR) | sed 's/^/  /'
+
+.PHONY: sdist  ## build the source distribution into DIST_DIR
+sdist: $(SDIST)
+$(SDIST): $(SOURCES) scripts/sdist.sh scripts/normalize_sdist.py | $(TOOLS)
+	scripts/sdist.sh $(DIST_DIR)
+
+.PHONY: wheels  ## build wheels from the sdist in one container, for every interpreter in PYTHONS
+wheels: $(BUILD_DIR)/wheels.stamp
+$(BUILD_DIR)/wheels.stamp: $(SDIST) $(PIPELINE)
+	scripts/step.sh wheels
+	touch $@
+
+.PHONY: repair  ## auditwheel repair to PLAT, then test each wheel under every interpreter
+repair: $(BUILD_DIR)/repair.stamp
+$(BUILD_DIR)/repair.stamp: $(BUILD_DIR)/wheels.stamp
+	scripts/step.sh repair
+	touch $@
+
+.PHONY: verify  ## test the wheels in WHEELHOUSE again, each in a fresh environment per interpreter
+verify:
+	scripts/step.sh verify
+
+.PHONY: test  ## run the project's tests (pytest tests/pipeline; container tests need an engine)
+test: | $(TOOLS)
+	$(TOOLS)/bin/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint  ## shellcheck the scripts and ruff the Python files
+lint: | $(TOOLS)
+	$(TOOLS)/bin/shellcheck scripts/*.sh docker/*.sh .ci/run
+	$(TOOLS)/bin/ruff check .
+	$(TOOLS)/bin/ruff format --check .
+
+.PHONY: tools  ## install the pinned host tools into BUILD_DIR/tools
+tools: $(TOOLS)
+$(TOOLS): scripts/tools.txt
+	scripts/tools.sh $(TOOLS)
+	touch $@
+
+.PHONY: clean  ## remove everything the build made (the tools environment too)
+clean:
+	rm -rf $(BUILD_DIR) $(DIST_DIR) $(WHEELHOUSE)
+
+.PHONY: help  ## list the targets and the settings with their defaults
+help:
+	awk -f scripts/help.awk $(MAKEFILE_LIST)
+
+# The settings a build depends on; the file changes only when they do, so make rebuilds then.
+SETTINGS := $(MANYLINUX_IMAGE) $(CONTAINER_ENGINE) $(PYTHONS) $(PLAT) $(STRIP) $(SOURCE_DATE_EPOCH)
+$(BUILD_DIR)/settings: FORCE
+	mkdir -p $(@D)
+	echo '$(SETTINGS)' | cmp -s - $@ || echo '$(SETTINGS)' >$@
+.PHONY: FORCE
+FORCE:

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Build wheels from an sdist, in a manylinux container or on the host.
+#   docker/build.sh SDIST OUTDIR
+# Builds with the first interpreter PYTHONS selects. A wheel that does not depend on the Python
+# ABI (py3-none, abi3) is built once and serves them all; one tagged for a single CPython
+# (a C extension) is built again with every other selected interpreter.
+# Environment: PYTHONS, STRIP (1: link with -s), SOURCE_DATE_EPOCH, V.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "${here}/../scripts/lib.sh"
+
+main() {
+  local sdist=$1 outdir=$2 pythons tag py wheel work
+  [[ -f "${sdist}" ]] || die "no sdist at ${sdist}; run 'make sdist' first"
+  pythons=$(select_pythons) || exit 1
+  if [[ "${STRIP:-1}" == 1 ]]; then
+    export LDFLAGS="${LDFLAGS:+${LDFLAGS} }-s"
+  fi
+  # A fixed build path keeps file paths, and so the binaries, identical from run to run.
+  work=${BUILD_ROOT:-/tmp/wheel-build}
+  mkdir -p "${outdir}"
+  while read -r tag py; do
+    rm -rf "${work}" && mkdir -p "${work}"
+    tar -xzf "${sdist}" -C "${work}"
+    say "building the wheel with ${tag} ($(basename "${sdist}"))"
+    if ! build_wheel "${py}" "${work}"/*/ "${work}/out" >"${work}/build.log" 2>&1; then
+      tail -n 30 "${work}/build.log" >&2
+      die "building the wheel with ${tag} failed (log above); fix the C code or setup.py and run again"
+    fi
+    [[ "${V:-0}" == 1 ]] && cat "${work}/build.log"
+    wheel=$(find "${work}/out" -name '*.whl')
+    check_wheel "${py}" "${wheel}"
+    mv "${wheel}" "${outdir}/"
+    say "built $(basename "${wheel}")"
+    case "$(basename "${wheel}")" in
+      *-py3-none-* | *-abi3-*) break ;;
+    esac
+  done <<<"${pythons}"
+  rm -rf "${work}"
+}
+
+# Build through a PEP 517 frontend: uv where there is one (manylinux images have it; its cache,
+# kept between runs, makes the isolated build environment cheap), else pip.
+build_wheel() {
+  local py=$1 src=$2 out=$3
+  if command -v uv >/dev/null 2>&1; then
+    UV_PYTHON_DOWNLOADS=never run uv build --no-config --wheel --python "${py}" --out-dir "${out}" "${src}"
+  else
+    run "${py}" -m pip wheel --no-deps --wheel-dir "${out}" "${src}"
+  fi
+}
+
+# A wheel tagged 'any' that carries compiled code would install everywhere and crash.
+check_wheel() {
+  local py=$1 wheel=$2 compiled
+  case "$(basename "${wheel}")" in
+    *-any.whl)
+      compiled=$("${py}" -c 'import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+print(" ".join(n for n in names if n.endswith((".so", ".a", ".o")) or ".so." in n))' "${wheel}")
+      [[ -z "${compiled}" ]] ||
+        die "$(basename "${wheel}") is tagged 'any' but carries compiled files (${compiled}); make bdist_wheel set root_is_pure = False (see setup.py)"
+      ;;
+  esac
+}
+
+main "$@"

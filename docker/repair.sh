@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Repair wheels with auditwheel, grafting in the libraries outside the manylinux policy.
+#   docker/repair.sh WHEELDIR OUTDIR
+# Runs where the wheels were built (same image), so auditwheel finds the libraries they link.
+# Environment: PLAT (default: the image's AUDITWHEEL_PLAT, else auditwheel's best), V.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "${here}/../scripts/lib.sh"
+
+main() {
+  local wheeldir=$1 outdir=$2 wheel repaired log plat_args=()
+  local plat=${PLAT:-${AUDITWHEEL_PLAT:-}}
+  command -v auditwheel >/dev/null 2>&1 || die "auditwheel is not on PATH; use a manylinux image or run 'make tools'"
+  shopt -s nullglob
+  local wheels=("${wheeldir}"/*.whl)
+  ((${#wheels[@]} > 0)) || die "no wheels in ${wheeldir} to repair; run 'make wheels' first"
+  [[ -n "${plat}" ]] && plat_args=(--plat "${plat}")
+  mkdir -p "${outdir}"
+  log=$(mktemp)
+  for wheel in "${wheels[@]}"; do
+    say "repairing $(basename "${wheel}") for ${plat:-the best platform tag it allows}"
+    if ! run auditwheel repair "${plat_args[@]}" --wheel-dir "${outdir}" "${wheel}" >"${log}" 2>&1; then
+      grep -v '^INFO' "${log}" | tail -n 5 >&2
+      if grep -q 'too-recent versioned symbols' "${log}"; then
+        die "$(basename "${wheel}") needs a newer glibc than ${plat} allows (symbols above); set PLAT to a newer policy, or build in an older MANYLINUX image"
+      fi
+      die "auditwheel cannot repair $(basename "${wheel}") (reason above); fix the wheel's build and run 'make' again"
+    fi
+    [[ "${V:-0}" == 1 ]] && cat "${log}"
+  done
+  rm -f "${log}"
+  for repaired in "${outdir}"/*.whl; do
+    summarize "${repaired}"
+  done
+}
+
+# One line a wheel: its tag, and the libraries auditwheel bundled into it.
+summarize() {
+  local wheel=$1 shown tag bundled
+  shown=$(auditwheel show "${wheel}" 2>&1) || die "auditwheel show failed on ${wheel}: ${shown}"
+  tag=$(sed -n 's/.*consistent with the following platform tag: "\([^"]*\)".*/\1/p' <<<"${shown//$'\n'/ }")
+  bundled=$(unzip -Z1 "${wheel}" | sed -n 's|^[^/]*\.libs/||p' | tr '\n' ' ')
+  say "  $(basename "${wheel}"): ${tag:-unknown tag}; bundled: ${bundled:-nothing}"
+}
+
+main "$@"

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Run one pipeline step in a manylinux container, or on the host when there is no engine.
+#   scripts/step.sh wheels|repair|verify
+#     wheels  build the wheels from the sdist              -> BUILD_DIR/wheels/
+#     repair  auditwheel repair + verify under every Python -> WHEELHOUSE/
+#     verify  verify the wheels already in WHEELHOUSE
+# Called by make, which passes the settings as environment variables (see 'make help').
+# Outputs are collected in BUILD_DIR and moved into place only when the step succeeded.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "${here}/lib.sh"
+root=$(dirname "${here}")
+
+: "${CONTAINER_ENGINE:=auto}" "${MANYLINUX_IMAGE:?}" "${BUILD_DIR:=.build}" "${DIST_DIR:=dist}"
+: "${WHEELHOUSE:=wheelhouse}" "${TESTS:=tests/package}" "${SDIST:=}" "${CACHE_VOLUME:=manylinux-build-cache}"
+: "${ARCH:=$(uname -m)}"
+
+# Print the engine to use, or "none" for the host; says why on stdout of the caller.
+choose_engine() {
+  case "${CONTAINER_ENGINE}" in
+    none) echo none ;;
+    auto)
+      if command -v docker >/dev/null 2>&1; then
+        echo docker
+      elif command -v podman >/dev/null 2>&1; then
+        echo podman
+      else
+        echo none
+      fi
+      ;;
+    docker | podman | */docker | */podman)
+      command -v "${CONTAINER_ENGINE}" >/dev/null 2>&1 ||
+        die "CONTAINER_ENGINE=${CONTAINER_ENGINE} is not installed; install it, or use CONTAINER_ENGINE=none to build on the host"
+      echo "${CONTAINER_ENGINE}"
+      ;;
+    *) die "CONTAINER_ENGINE=${CONTAINER_ENGINE} is not supported; use docker, podman, auto or none" ;;
+  esac
+}
+
+# Copy the step's inputs into a fresh IO folder: in/, tests/, and the scripts under src/.
+stage() {
+  local io=$1
+  rm -rf "${io}" && mkdir -p "${io}/in" "${io}/out" "${io}/src/scripts"
+  case "${step}" in
+    wheels)
+      [[ -f "${SDIST}" ]] || die "no sdist at ${SDIST}; run 'make sdist' first"
+      cp "${SDIST}" "${io}/in/"
+      ;;
+    repair) copy_wheels "${BUILD_DIR}/wheels" "${io}/in" "run 'make wheels' first" ;;
+    verify) copy_wheels "${WHEELHOUSE}" "${io}/in" "run 'make repair' first" ;;
+  esac
+  [[ -d "${TESTS}" ]] || die "no tests at ${TESTS}; set TESTS to the package's test folder"
+  cp -R "${TESTS}" "${io}/tests"
+  cp -R "${root}/docker" "${io}/src/docker"
+  cp "${here}/lib.sh" "${io}/src/scripts/lib.sh"
+}
+
+copy_wheels() {
+  local from=$1 to=$2 hint=$3
+  shopt -s nullglob
+  local wheels=("${from}"/*.whl)
+  ((${#wheels[@]} > 0)) || die "no wheels in ${from}; ${hint}"
+  cp "${wheels[@]}" "${to}/"
+}
+
+run_in_container() {
+  local engine=$1 io=$2 name="build-${step}-$$-${RANDOM}"
+  "${engine}" info >/dev/null 2>&1 ||
+    die "${engine} is installed but its daemon does not answer; start it (or check DOCKER_HOST), or use CONTAINER_ENGINE=none"
+  if ! "${engine}" image inspect "${MANYLINUX_IMAGE}" >/dev/null 2>&1; then
+    say "pulling ${MANYLINUX_IMAGE}"
+    run "${engine}" pull --quiet "${MANYLINUX_IMAGE}" >/dev/null ||
+      die "image ${MANYLINUX_IMAGE} is not here and cannot be pulled; check MANYLINUX, ARCH or MANYLINUX_IMAGE"
+  fi
+  local envs=(-e IN_CONTAINER=1 -e UV_CACHE_DIR=/cache/uv -e PIP_CACHE_DIR=/cache/pip)
+  local var
+  for var in PYTHONS PLAT STRIP SOURCE_DATE_EPOCH JOBS V PYTEST_VERSION; do
+    [[ -n "${!var:-}" ]] && envs+=(-e "${var}=${!var}")
+  done
+  # Inputs and outputs are copied, not bind-mounted: the container's root user then never owns
+  # a file in the checkout, and remote engines work the same.
+  # On any exit, and on Ctrl-C or a kill, the container goes too; expanded now, not at exit.
+  # shellcheck disable=SC2064
+  trap "remove_container '${engine}' '${name}'" EXIT
+  # shellcheck disable=SC2064
+  trap "remove_container '${engine}' '${name}'; exit 130" INT
+  # shellcheck disable=SC2064
+  trap "remove_container '${engine}' '${name}'; exit 143" TERM
+  run "${engine}" create --name "${name}" "${envs[@]}" -v "${CACHE_VOLUME}:/cache" \
+    "${MANYLINUX_IMAGE}" /io/src/docker/entry.sh "${step}" /io >/dev/null
+  run "${engine}" cp "${io}/." "${name}:/io"
+  run "${engine}" start --attach "${name}"
+  rm -rf "${io}/out"
+  run "${engine}" cp "${name}:/io/out" "${io}/out"
+}
+
+remove_container() {
+  "$1" rm --force "$2" >/dev/null 2>&1 || true
+}
+
+run_on_host() {
+  local io=$1
+  # Tools (uv, auditwheel) from the project's tools environment, after the user's PATH so
+  # that python3.X still means the user's interpreters.
+  PATH="${PATH}:${TOOLS_BIN:-${BUILD_DIR}/tools/bin}" UV_CACHE_DIR="${BUILD_DIR}/cache/uv" \
+    BUILD_ROOT="${BUILD_DIR}/host-src" "${io}/src/docker/entry.sh" "${step}" "${io}"
+}
+
+# Move the step's results into place in one go, keeping the last good output until then.
+publish() {
+  local out=$1 dest=$2
+  shopt -s nullglob
+  local made=("${out}"/*.whl)
+  ((${#made[@]} > 0)) || die "the ${step} step produced no wheel; see the output above"
+  if [[ "${dest}" == "${WHEELHOUSE}" ]]; then
+    mkdir -p "${dest}"
+    # Older wheels of this project for this architecture would be uploaded with the new ones.
+    find "${dest}" -maxdepth 1 -name "${DIST_PREFIX:-*}-*_${ARCH}.whl" -delete
+    mv "${made[@]}" "${dest}/"
+  else
+    rm -rf "${dest}.old"
+    [[ -d "${dest}" ]] && mv "${dest}" "${dest}.old"
+    mv "${out}" "${dest}"
+    rm -rf "${dest}.old"
+  fi
+  say "$(printf '%s\n' "${made[@]##*/}" | sed "s|^|${dest}/|" | paste -sd' ')"
+}
+
+main() {
+  step=${1:-}
+  case "${step}" in
+    wheels | repair | verify) ;;
+    *) die "unknown step '${step}'; use wheels, repair or verify" ;;
+  esac
+  local engine io
+  engine=$(choose_engine)
+  mkdir -p "${BUILD_DIR}"
+  BUILD_DIR=$(cd "${BUILD_DIR}" && pwd)
+  io=${BUILD_DIR}/io-${step}
+  stage "${io}"
+  if [[ "${engine}" == none ]]; then
+    if [[ "${CONTAINER_ENGINE}" == none ]]; then
+      say "${step} on the host (CONTAINER_ENGINE=none)"
+    else
+      say "${step} on the host: neither docker nor podman is installed"
+    fi
+    run_on_host "${io}"
+  else
+    say "${step} in ${MANYLINUX_IMAGE} with ${engine}"
+    run_in_container "${engine}" "${io}"
+  fi
+  case "${step}" in
+    wheels) publish "${io}/out" "${BUILD_DIR}/wheels" ;;
+    repair) publish "${io}/out" "${WHEELHOUSE}" ;;
+  esac
+  rm -rf "${io}"
+}
+
+main "$@"

@@ -1,0 +1,90 @@
+"""minty's own tests: run against the installed wheel, from outside the source tree."""
+
+import math
+import os
+import re
+import threading
+
+import pytest
+
+import minty
+
+
+def test_imports_the_installed_package_not_the_source_tree():
+    assert os.path.exists(minty.library_path())
+    assert "site-packages" in minty.__file__
+
+
+def test_library_reports_its_version():
+    assert re.fullmatch(r"\d+\.\d+\.\d+", minty.library_version())
+
+
+def test_spanning_tree_of_a_square_with_a_diagonal():
+    edges = [(0, 1, 1.0), (1, 2, 2.0), (2, 3, 1.5), (3, 0, 4.0), (0, 2, 0.5)]
+    total, tree = minty.spanning_tree(4, edges)
+    assert total == pytest.approx(3.0)
+    assert tree == [(0, 2, 0.5), (0, 1, 1.0), (2, 3, 1.5)]
+
+
+def test_single_vertex_has_an_empty_tree():
+    assert minty.spanning_tree(1, []) == (0.0, [])
+
+
+def test_equal_weights_keep_input_order():
+    edges = [(0, 1, 1.0), (1, 2, 1.0), (0, 2, 1.0)]
+    assert minty.spanning_tree(3, edges)[1] == edges[:2]
+
+
+def test_disconnected_graph_is_an_error():
+    with pytest.raises(minty.MintyError, match="not connected"):
+        minty.spanning_tree(4, [(0, 1, 1.0), (2, 3, 1.0)])
+
+
+@pytest.mark.parametrize("edge", [(0, 5, 1.0), (-1, 0, 1.0)])
+def test_vertex_out_of_range_is_an_error(edge):
+    with pytest.raises(ValueError):
+        minty.spanning_tree(3, [edge])
+
+
+def test_nan_weight_is_an_error():
+    with pytest.raises(minty.MintyError, match="NaN"):
+        minty.spanning_tree(2, [(0, 1, math.nan)])
+
+
+def test_zero_vertices_is_an_error():
+    with pytest.raises(ValueError, match="positive"):
+        minty.spanning_tree(0, [])
+
+
+@pytest.mark.parametrize("threads", [0, 1, 3, 8])
+def test_parallel_sum_matches_fsum(threads):
+    values = [((i * 7919) % 1000) / 7.0 for i in range(200_000)]
+    assert minty.parallel_sum(values, threads) == pytest.approx(math.fsum(values), rel=1e-12)
+
+
+def test_parallel_sum_of_nothing_is_zero():
+    assert minty.parallel_sum([]) == 0.0
+
+
+def test_parallel_sum_rejects_nan():
+    with pytest.raises(minty.MintyError, match="NaN"):
+        minty.parallel_sum([1.0, math.nan], threads=2)
+
+
+def test_parallel_sum_rejects_negative_threads():
+    with pytest.raises(ValueError):
+        minty.parallel_sum([1.0], threads=-1)
+
+
+def test_library_is_safe_to_call_from_many_threads():
+    results = []
+
+    def work():
+        results.append(minty.spanning_tree(3, [(0, 1, 2.0), (1, 2, 1.0), (0, 2, 3.0)])[0])
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [3.0] * 16

@@ -2,8 +2,9 @@
 
     python scripts/normalize_sdist.py dist/NAME-VERSION.tar.gz
 
-setuptools writes the gzip header's time and the builder's user and group into the archive;
-this sorts the members, clamps their times to SOURCE_DATE_EPOCH and clears owners and header time.
+setuptools writes the gzip header's time, the builder's user and group, and PAX headers with the
+build's exact times into the archive; this sorts the members, clamps their times to
+SOURCE_DATE_EPOCH and clears owners, PAX headers and header time.
 """
 
 import gzip
@@ -20,7 +21,9 @@ def normalize(path, epoch):
         with tarfile.open(fileobj=payload, mode="w", format=tarfile.PAX_FORMAT) as dst:
             for member in members:
                 data = src.extractfile(member) if member.isfile() else None
-                member.mtime = min(member.mtime, epoch)
+                # The source's PAX headers would carry its exact times over the clamped ones.
+                member.pax_headers = {}
+                member.mtime = min(int(member.mtime), epoch)
                 member.uid = member.gid = 0
                 member.uname = member.gname = ""
                 member.mode = 0o755 if member.isdir() or member.mode & 0o111 else 0o644

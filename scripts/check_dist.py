@@ -1,0 +1,117 @@
+"""Check the files about to be uploaded; print "PROJECT VERSION" when they pass.
+
+    python scripts/check_dist.py [--quick] FILE...
+
+Every file must be a wheel or an sdist, every wheel a manylinux or musllinux one (an unrepaired
+linux_* wheel, or an "any" wheel carrying compiled code, would break on users' machines), all of
+one project and version, and pass `twine check --strict` (skipped with --quick). The first
+problem ends the check with one line naming the file and the fix. Run with the tools' Python.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import zipfile
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+
+PROG = "check_dist"
+COMPILED = re.compile(r"\.(so|pyd|dylib|dll)(\.[0-9.]+)?$")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class Rejected(Exception):
+    """A file that must not be uploaded: str() is the one-line reason and fix."""
+
+
+def identify(path):
+    """(project, version) from the file's name, after checking a wheel's platform tags."""
+    name = os.path.basename(path)
+    try:
+        if name.endswith(".whl"):
+            project, version, _, tags = parse_wheel_filename(name)
+        elif name.endswith((".tar.gz", ".zip")):
+            project, version = parse_sdist_filename(name)
+            return project, version
+        else:
+            raise Rejected(f"{path}: not a wheel or an sdist; remove it from the upload folders")
+    except (InvalidWheelFilename, InvalidSdistFilename) as err:
+        raise Rejected(f"{path}: {err}; rebuild it with make") from None
+    platforms = sorted({tag.platform for tag in tags})
+    if platforms == ["any"]:
+        with zipfile.ZipFile(path) as whl:
+            compiled = [n for n in whl.namelist() if COMPILED.search(n)]
+        if compiled:
+            raise Rejected(
+                f"{path}: an 'any' wheel holding compiled code ({compiled[0]}); "
+                "give it a platform tag and repair it (make repair)"
+            )
+        return project, version
+    bad = [p for p in platforms if not p.startswith(("manylinux", "musllinux"))]
+    if bad:
+        raise Rejected(
+            f"{path}: platform tag {bad[0]} is not manylinux or musllinux, so the wheel may not "
+            "run elsewhere; remove it and repair the wheels (make repair)"
+        )
+    return project, version
+
+
+def twine_problem(paths):
+    """None if `twine check --strict` passes the files, else its complaint on one line."""
+    result = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", *paths],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "TERM": "dumb"},
+    )
+    if result.returncode == 0:
+        return None
+    lines = ANSI.sub("", result.stdout + result.stderr).splitlines()
+    return "; ".join(s for s in (line.strip() for line in lines) if s and not s.startswith("Checking "))
+
+
+def check(paths, quick=False):
+    if not paths:
+        raise Rejected("nothing to upload; run make first")
+    first, (project, version) = paths[0], identify(paths[0])
+    for path in paths[1:]:
+        other, other_version = identify(path)
+        if canonicalize_name(other) != canonicalize_name(project):
+            raise Rejected(f"{path}: project {other}, but {first} is {project}; remove the stray file")
+        if other_version != version:
+            raise Rejected(
+                f"{path}: version {other_version}, but {first} is {version}; "
+                "remove the stale files (make clean) and build again"
+            )
+    # One twine run for all files; only on failure, one per file to name the culprit.
+    if not quick and twine_problem(paths) is not None:
+        for path in paths:
+            why = twine_problem([path])
+            if why is not None:
+                raise Rejected(
+                    f"{path}: twine check --strict fails: {why or 'no reason given'}; "
+                    "fix the metadata (long_description, its content type) and rebuild"
+                )
+    return canonicalize_name(project), version
+
+
+def main(argv):
+    quick = "--quick" in argv
+    try:
+        project, version = check([a for a in argv if a != "--quick"], quick=quick)
+    except Rejected as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 1
+    print(project, version)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Prove the published release works: install the version in WHEELHOUSE/DIST_DIR from the index
+# it was uploaded to (REPOSITORY or REPOSITORY_URL, or INDEX_URL), as a wheel, with no cache and
+# no other index, into a fresh virtual environment per host interpreter, and run the package's
+# tests there, from an empty folder outside the source tree.
+#   scripts/check_published.sh
+# Environment: WHEELHOUSE, DIST_DIR, TESTS, PYTHONS (host interpreters; default every CPython
+#   3.9+ on PATH), PYTEST_VERSION, REPOSITORY, REPOSITORY_URL, PYPIRC, INDEX_URL, BUILD_DIR,
+#   TOOLS_BIN, V.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "${here}/lib.sh"
+
+: "${WHEELHOUSE:=wheelhouse}" "${DIST_DIR:=dist}" "${TESTS:=tests/package}" "${BUILD_DIR:=.build}"
+: "${PYTEST_VERSION:?}"
+tools_bin=${TOOLS_BIN:-${BUILD_DIR}/tools/bin}
+
+shopt -s nullglob
+files=("${WHEELHOUSE}"/*.whl "${DIST_DIR}"/*.tar.gz)
+((${#files[@]} > 0)) ||
+  die "no wheel in ${WHEELHOUSE}/ and no sdist in ${DIST_DIR}/ to tell the version; run 'make' first"
+[[ -d "${TESTS}" ]] || die "no tests at ${TESTS}; set TESTS to the package's test folder"
+where=$("${tools_bin}/python" "${here}/repository.py" where) || exit 1
+mapfile -t where <<<"${where}"
+index=${where[2]}
+release=$("${tools_bin}/python" "${here}/check_dist.py" --quick "${files[@]}") || exit 1
+read -r project version <<<"${release}"
+pythons=$(select_pythons) || exit 1
+work=$(mktemp -d "${TMPDIR:-/tmp}/check-published.XXXXXX")
+trap 'rm -rf "${work}"' EXIT
+
+while read -r tag py; do
+  say "${tag}: installing ${project}==${version} from ${index}"
+  rm -rf "${work:?}/"*
+  run "${py}" -m venv "${work}/venv"
+  # Only this index, no cache, no pip configuration, wheels only: what a user gets from there.
+  PIP_CONFIG_FILE=/dev/null run "${work}/venv/bin/python" -m pip --isolated install --quiet \
+    --disable-pip-version-check --no-cache-dir --index-url "${index}" --only-binary :all: \
+    "${project}==${version}" ||
+    die "${project}==${version} does not install from ${index} under ${tag}; check that the upload" \
+      "finished ('make upload SKIP_EXISTING=1') and that INDEX_URL is the index's simple page"
+  # pytest is the test runner, not part of the release: it may come from the usual place.
+  UV_CACHE_DIR=${BUILD_DIR}/cache/uv run "${tools_bin}/uv" pip install --quiet \
+    --python "${work}/venv/bin/python" "pytest==${PYTEST_VERSION}"
+  cp -R "${TESTS}" "${work}/tests"
+  (cd "${work}" && run "${work}/venv/bin/python" -m pytest -q -p no:cacheprovider tests) ||
+    die "${project}==${version} from ${index} fails its tests under ${tag} (see above); fix it and publish a new version"
+  say "${tag}: ${project}==${version} from ${index} passes its tests"
+done <<<"${pythons}"

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Upload the repaired wheels and the sdist with twine, after checking every file.
+#   scripts/upload.sh
+# Where to: REPOSITORY (a .pypirc section, default pypi) or REPOSITORY_URL; see
+# scripts/repository.py. Credentials are twine's business: .pypirc (PYPIRC), TWINE_USERNAME and
+# TWINE_PASSWORD, or keyring; none of them is ever put on a command line or printed.
+# Files already on the index stop the upload, or with SKIP_EXISTING=1 are left out (to finish
+# an interrupted upload); it reads them from the index's simple page (INDEX_URL to override).
+# Environment: WHEELHOUSE, DIST_DIR, REPOSITORY, REPOSITORY_URL, PYPIRC, INDEX_URL,
+#   SKIP_EXISTING, DRY_RUN (1: send nothing), BUILD_DIR, TOOLS_BIN, V.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "${here}/lib.sh"
+
+: "${WHEELHOUSE:=wheelhouse}" "${DIST_DIR:=dist}" "${BUILD_DIR:=.build}"
+python=${TOOLS_BIN:-${BUILD_DIR}/tools/bin}/python
+
+shopt -s nullglob
+files=("${WHEELHOUSE}"/*.whl "${DIST_DIR}"/*.tar.gz)
+((${#files[@]} > 0)) ||
+  die "nothing to upload: no wheel in ${WHEELHOUSE}/ and no sdist in ${DIST_DIR}/; run 'make' first"
+
+where=$("${python}" "${here}/repository.py" where) || exit 1
+mapfile -t where <<<"${where}"
+pypirc=${where[0]} url=${where[1]} index=${where[2]}
+project=$("${python}" "${here}/check_dist.py" "${files[@]}") || exit 1
+# twine skips existing files on PyPI only, so the index is asked first, whichever it is.
+skip=()
+[[ "${SKIP_EXISTING:-0}" == 1 ]] && skip=(--skip-existing)
+new=$("${python}" "${here}/repository.py" new "${skip[@]}" "${index}" "${files[@]}") || exit 1
+if [[ -z "${new}" ]]; then
+  say "every file of ${project} is on ${index} already; nothing to send"
+  exit 0
+fi
+mapfile -t files <<<"${new}"
+
+if [[ -n "${REPOSITORY_URL:-}" ]]; then
+  target=(--repository-url "${REPOSITORY_URL}")
+  label=${url}
+else
+  target=(--repository "${REPOSITORY:-pypi}")
+  label="${url} ([${REPOSITORY:-pypi}] in ${pypirc})"
+fi
+if [[ "${DRY_RUN:-0}" == 1 ]]; then
+  say "DRY_RUN=1: would upload ${project} to ${label}, and sends nothing:"
+  printf '  %s\n' "${files[@]}"
+  exit 0
+fi
+
+options=(--config-file "${pypirc}" --disable-progress-bar)
+[[ "${V:-0}" == 1 ]] && options+=(--verbose)
+# No prompt without a terminal to answer it: a missing password is then an error, not a hang.
+[[ -t 0 ]] || options+=(--non-interactive)
+say "uploading ${project} to ${label}"
+run "${python}" -m twine upload "${target[@]}" "${options[@]}" "${files[@]}" ||
+  die "the upload to ${url} failed (twine's reason above), so ${project} is not published completely;" \
+    "fix the cause, then run 'make upload SKIP_EXISTING=1' to send what is missing"
+say "uploaded ${files[*]##*/} to ${url}; 'make check-published' installs and tests them from there"

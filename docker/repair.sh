@@ -20,10 +20,10 @@ main() {
   for wheel in "${wheels[@]}"; do
     say "repairing $(basename "${wheel}") for ${plat:-the best platform tag it allows}"
     if ! run auditwheel repair "${plat_args[@]}" --wheel-dir "${outdir}" "${wheel}" >"${log}" 2>&1; then
-      grep -v '^INFO' "${log}" | tail -n 5 >&2
       if grep -q 'too-recent versioned symbols' "${log}"; then
-        die "$(basename "${wheel}") needs a newer glibc than ${plat} allows (symbols above); set PLAT to a newer policy, or build in an older MANYLINUX image"
+        die "$(basename "${wheel}") links symbols newer than ${plat} allows; set PLAT to a newer policy (auditwheel show names the oldest that fits), or build in an older MANYLINUX image"
       fi
+      grep -v '^INFO' "${log}" | tail -n 5 >&2
       die "auditwheel cannot repair $(basename "${wheel}") (reason above); fix the wheel's build and run 'make' again"
     fi
     [[ "${V:-0}" == 1 ]] && cat "${log}"

@@ -58,7 +58,7 @@ def make(project, *args, env=None, check=True, timeout=900):
     """Run make in a project, sharing this checkout's tools; return the CompletedProcess."""
     full_env = {**os.environ, "TOOLS": str(tools_dir()), **(env or {})}
     result = subprocess.run(
-        ["make", "-C", str(project), *args],
+        ["make", "--no-print-directory", "-C", str(project), *args],
         env=full_env, capture_output=True, text=True, timeout=timeout,
     )
     if check and result.returncode != 0:

@@ -83,7 +83,7 @@ def test_make_help_lists_every_setting(project):
     ("settings", "message"),
     [
         (["PYTHONS=cp27"], r"PYTHONS names 'cp27'.*available: cp39 cp310 cp311 cp312 cp313"),
-        (["PLAT=manylinux_2_17_x86_64"], r"needs a newer glibc than manylinux_2_17_x86_64 allows"),
+        (["PLAT=manylinux_2_17_x86_64"], r"links symbols newer than manylinux_2_17_x86_64 allows"),
         (["MANYLINUX_IMAGE=localhost/no-such-image:1"], r"image localhost/no-such-image:1 is not here"),
         (["CONTAINER_ENGINE=podman-nope"], r"CONTAINER_ENGINE=podman-nope is not supported"),
     ],
@@ -91,7 +91,6 @@ def test_make_help_lists_every_setting(project):
 def test_bad_input_fails_with_one_clear_line_and_changes_nothing(engine, project, settings, message):
     make(project)
     before = snapshot(project, "wheelhouse", "dist")
-    (project / "minty" / "__init__.py").touch()  # force a rebuild, so the bad setting is used
     result = make(project, *settings, check=False)
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]

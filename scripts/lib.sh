@@ -24,6 +24,30 @@ run() {
   "$@"
 }
 
+# Create folder $1 if needed and die unless this user can write to it; $2 names the setting.
+writable_dir() {
+  mkdir -p "$1" 2>/dev/null && [[ -w "$1" ]] ||
+    die "cannot write to $1; make it writable, or set $2 to another folder"
+}
+
+# Move files into folder DEST (the last argument) all or nothing: each is first copied next to
+# its final name, then renamed, so a full disk or an interruption never leaves part of a file.
+install_files() {
+  local dest=${*: -1} file copied=()
+  for file in "${@:1:$#-1}"; do
+    copied+=("${dest}/.${file##*/}.partial")
+    if ! cp "${file}" "${copied[-1]}" 2>/dev/null; then
+      rm -f "${copied[@]}"
+      die "cannot write ${file##*/} to ${dest} (disk full?); free space there, then run make again"
+    fi
+  done
+  for file in "${copied[@]}"; do
+    file=${file##*/.}
+    mv "${dest}/.${file}" "${dest}/${file%.partial}"
+  done
+  rm -f "${@:1:$#-1}"
+}
+
 # Print the run's interpreters, one "tag path" pair a line, from PYTHONS (words: cp311,
 # cp311-cp311, 3.11, python3.11 or a path) or by default every CPython 3.9+ available:
 # /opt/python/cp3*-cp3* in a manylinux image, python3.9 ... python3.14 on PATH elsewhere.
@@ -38,7 +62,7 @@ select_pythons() {
   else
     for minor in 9 10 11 12 13 14; do
       py=$(command -v "python3.${minor}" 2>/dev/null) || continue
-      available+=("${py}")
+      python_tag "${py}" >/dev/null 2>&1 && available+=("${py}")
     done
   fi
   read -r -a want <<<"${PYTHONS:-}"
@@ -62,8 +86,9 @@ select_pythons() {
     if [[ -z "${found}" ]] || ! tag=$(python_tag "${found}" 2>/dev/null); then
       die "PYTHONS names '${word}', which is not here or does not run; available: $(available_tags "${available[@]}")"
     fi
-    [[ "${tag}" =~ ^cp3([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 9)) ||
+    if ! [[ "${tag}" =~ ^cp3([0-9]+)$ ]] || ((BASH_REMATCH[1] < 9)); then
       die "PYTHONS names '${word}' (${tag}); only CPython 3.9 or newer is supported"
+    fi
     printf '%s %s\n' "${tag}" "${found}"
   done
 }
@@ -79,4 +104,78 @@ available_tags() {
     tag=$(python_tag "${py}" 2>/dev/null) && tags+=("${tag}")
   done
   printf '%s\n' "${tags[*]:-none}"
+}
+
+# The targets this pipeline builds for; the Makefile's help lists the same.
+SUPPORTED_ARCHS="x86_64 aarch64 i686 ppc64le s390x"
+SUPPORTED_MANYLINUX="manylinux2014 manylinux_2_28 manylinux_2_34 musllinux_1_2"
+
+# Die unless ARCH, MANYLINUX and PLAT (if set) name one target this pipeline can build for.
+check_target() {
+  [[ " ${SUPPORTED_ARCHS} " == *" ${ARCH:-} "* ]] ||
+    die "ARCH=${ARCH:-} is not supported; use one of: ${SUPPORTED_ARCHS}"
+  [[ " ${SUPPORTED_MANYLINUX} " == *" ${MANYLINUX:-} "* ]] ||
+    die "MANYLINUX=${MANYLINUX:-} is not supported; use one of: ${SUPPORTED_MANYLINUX}"
+  [[ -z "${PLAT:-}" ]] || check_plat "PLAT=${PLAT}" "${PLAT}" "use a ${MANYLINUX}_${ARCH} tag, or leave PLAT empty for the image's"
+}
+
+# Die unless the platform tag $2 (described by $1) is for ARCH and the libc MANYLINUX names.
+check_plat() {
+  local what=$1 plat=$2 fix=$3
+  [[ "${plat}" == *_"${ARCH}" ]] || die "${what} is not for ARCH=${ARCH}; ${fix}"
+  [[ "$(libc_family "${plat}")" == "$(libc_family "${MANYLINUX}")" ]] ||
+    die "${what} is not a $(libc_family "${MANYLINUX}") tag, as MANYLINUX=${MANYLINUX} needs; ${fix}"
+}
+
+# musllinux or manylinux: which C library a policy or platform tag is for.
+libc_family() {
+  case "$1" in
+    musllinux*) echo musllinux ;;
+    *) echo manylinux ;;
+  esac
+}
+
+# The file names of this target's repaired wheels, so that wheels for several architectures
+# and for both C libraries can share one wheelhouse.
+target_wheels() {
+  local family
+  family=$(libc_family "${MANYLINUX}")
+  printf '%s\n' "*-${family}*_${ARCH}.whl"
+}
+
+# The engine's name for ARCH (--platform).
+engine_platform() {
+  case "${ARCH}" in
+    x86_64) echo linux/amd64 ;;
+    aarch64) echo linux/arm64 ;;
+    i686) echo linux/386 ;;
+    *) echo "linux/${ARCH}" ;;
+  esac
+}
+
+# Say when ARCH runs through QEMU, and die when it cannot run here: engine $1 ("none": the host).
+check_emulation() {
+  local engine=$1 host qemu
+  host=$(uname -m)
+  [[ "${host}" == arm64 ]] && host=aarch64
+  # An x86_64 machine runs i686 code itself.
+  [[ "${ARCH}" == "${host}" || "${ARCH}/${host}" == i686/x86_64 ]] && return
+  [[ "${engine}" != none ]] ||
+    die "ARCH=${ARCH} cannot be built on this ${host} machine without a container engine; install docker or podman (it runs the image through QEMU), or use ARCH=${host}"
+  qemu=qemu-${ARCH/i686/i386}
+  # binfmt_misc is only visible where Linux runs the engine itself.
+  if [[ "$(uname -s)" == Linux && ! -e "/proc/sys/fs/binfmt_misc/${qemu}" ]]; then
+    die "ARCH=${ARCH} needs QEMU on this ${host} machine, but /proc/sys/fs/binfmt_misc/${qemu} is missing; register it with 'docker run --privileged --rm tonistiigi/binfmt --install ${ARCH}' or 'apt-get install qemu-user-static binfmt-support'"
+  fi
+  say "ARCH=${ARCH} differs from this ${host} machine: the container runs through QEMU (${qemu}), several times slower"
+}
+
+# Die unless the image at MANYLINUX_IMAGE repairs for ARCH and MANYLINUX's C library, when it says
+# (manylinux and musllinux images set AUDITWHEEL_PLAT). Engine $1; the image must be present.
+check_image() {
+  local engine=$1 plat
+  plat=$("${engine}" image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "${MANYLINUX_IMAGE}" |
+    sed -n 's/^AUDITWHEEL_PLAT=//p')
+  [[ -z "${plat}" ]] || check_plat "image ${MANYLINUX_IMAGE} (AUDITWHEEL_PLAT=${plat})" "${plat}" \
+    "set MANYLINUX_IMAGE to a ${MANYLINUX} image for ${ARCH}, or leave it unset"
 }

@@ -10,16 +10,29 @@ source "${here}/lib.sh"
 root=$(dirname "${here}")
 
 outdir=${1:?usage: scripts/sdist.sh OUTDIR}
-mkdir -p "${BUILD_DIR:=${root}/.build}"
+
+# Name and version as make read them (NAME, VERSION): catch a broken setup.cfg before building.
+check_metadata() {
+  [[ -n "${NAME:-}" ]] || die "setup.cfg has no 'name = ...' under [metadata]; add the distribution's name"
+  [[ -n "${VERSION:-}" ]] ||
+    die "no __version__ = \"...\" found in ${PACKAGE:-the package}/__init__.py; add one (e.g. 1.0.0)"
+  "${python}" -c 'import sys; from packaging.version import Version; Version(sys.argv[1])' "${VERSION}" \
+    2>/dev/null || die "version '${VERSION}' is not a valid PEP 440 version; use one like 1.2.0 or 1.2.0rc1"
+}
+python=${TOOLS_BIN:-${root}/.build/tools/bin}/python
+check_metadata
+writable_dir "${BUILD_DIR:=${root}/.build}" BUILD_DIR
+writable_dir "${outdir}" DIST_DIR
 build_dir=$(cd "${BUILD_DIR}" && pwd)
 src=${build_dir}/sdist-src
 tmp=${build_dir}/sdist-out
-python=${TOOLS_BIN:-${build_dir}/tools/bin}/python
 : "${SOURCE_DATE_EPOCH:=$(git -C "${root}" log -1 --format=%ct 2>/dev/null || date +%s)}"
 export SOURCE_DATE_EPOCH
 
 rm -rf "${src}" "${tmp}" && mkdir -p "${src}" "${tmp}"
 if git -C "${root}" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  # Tracked files deleted in the work tree are left out.
+  # shellcheck disable=SC2016 # $f belongs to the inner sh
   (cd "${root}" && git ls-files -z --cached --others --exclude-standard |
     xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
     tar --null --files-from=- -cf -) | tar -xf - -C "${src}"
@@ -38,7 +51,6 @@ fi
 [[ "${V:-0}" == 1 ]] && cat "${tmp}.log"
 sdist=$(find "${tmp}" -name '*.tar.gz')
 "${python}" "${here}/normalize_sdist.py" "${sdist}"
-mkdir -p "${outdir}"
-mv "${sdist}" "${outdir}/"
+install_files "${sdist}" "${outdir}"
 rm -rf "${src}" "${tmp}" "${tmp}.log"
 say "built ${outdir}/$(basename "${sdist}")"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Run one pipeline step in a manylinux container, or on the host when there is no engine.
-#   scripts/step.sh wheels|repair|verify
+#   scripts/step.sh wheels|repair|verify|config
 #     wheels  build the wheels from the sdist              -> BUILD_DIR/wheels/
 #     repair  auditwheel repair + verify under every Python -> WHEELHOUSE/
 #     verify  verify the wheels already in WHEELHOUSE
+#     config  check ARCH, MANYLINUX and PLAT, and show the image they select
 # Called by make, which passes the settings as environment variables (see 'make help').
 # Outputs are collected in BUILD_DIR and moved into place only when the step succeeded.
 set -euo pipefail
@@ -47,7 +48,7 @@ stage() {
       cp "${SDIST}" "${io}/in/"
       ;;
     repair) copy_wheels "${BUILD_DIR}/wheels" "${io}/in" "run 'make wheels' first" ;;
-    verify) copy_wheels "${WHEELHOUSE}" "${io}/in" "run 'make repair' first" ;;
+    verify) copy_wheels "${WHEELHOUSE}" "${io}/in" "run 'make repair' first" "$(target_wheels)" ;;
   esac
   [[ -d "${TESTS}" ]] || die "no tests at ${TESTS}; set TESTS to the package's test folder"
   cp -R "${TESTS}" "${io}/tests"
@@ -56,9 +57,10 @@ stage() {
 }
 
 copy_wheels() {
-  local from=$1 to=$2 hint=$3
+  local from=$1 to=$2 hint=$3 pattern=${4:-*.whl}
   shopt -s nullglob
-  local wheels=("${from}"/*.whl)
+  # shellcheck disable=SC2206 # the pattern is a glob, matched here
+  local wheels=("${from}"/${pattern})
   ((${#wheels[@]} > 0)) || die "no wheels in ${from}; ${hint}"
   cp "${wheels[@]}" "${to}/"
 }
@@ -69,9 +71,10 @@ run_in_container() {
     die "${engine} is installed but its daemon does not answer; start it (or check DOCKER_HOST), or use CONTAINER_ENGINE=none"
   if ! "${engine}" image inspect "${MANYLINUX_IMAGE}" >/dev/null 2>&1; then
     say "pulling ${MANYLINUX_IMAGE}"
-    run "${engine}" pull --quiet "${MANYLINUX_IMAGE}" >/dev/null ||
+    run "${engine}" pull --quiet --platform "$(engine_platform)" "${MANYLINUX_IMAGE}" >/dev/null ||
       die "image ${MANYLINUX_IMAGE} is not here and cannot be pulled; check MANYLINUX, ARCH or MANYLINUX_IMAGE"
   fi
+  check_image "${engine}"
   local envs=(-e IN_CONTAINER=1 -e UV_CACHE_DIR=/cache/uv -e PIP_CACHE_DIR=/cache/pip)
   local var
   for var in PYTHONS PLAT STRIP SOURCE_DATE_EPOCH JOBS V PYTEST_VERSION; do
@@ -86,8 +89,8 @@ run_in_container() {
   trap "remove_container '${engine}' '${name}'; exit 130" INT
   # shellcheck disable=SC2064
   trap "remove_container '${engine}' '${name}'; exit 143" TERM
-  run "${engine}" create --name "${name}" "${envs[@]}" -v "${CACHE_VOLUME}:/cache" \
-    "${MANYLINUX_IMAGE}" /io/src/docker/entry.sh "${step}" /io >/dev/null
+  run "${engine}" create --name "${name}" --platform "$(engine_platform)" "${envs[@]}" \
+    -v "${CACHE_VOLUME}:/cache" "${MANYLINUX_IMAGE}" /io/src/docker/entry.sh "${step}" /io >/dev/null
   run "${engine}" cp "${io}/." "${name}:/io"
   run "${engine}" start --attach "${name}"
   rm -rf "${io}/out"
@@ -103,7 +106,7 @@ run_on_host() {
   # Tools (uv, auditwheel) from the project's tools environment, after the user's PATH so
   # that python3.X still means the user's interpreters.
   PATH="${PATH}:${TOOLS_BIN:-${BUILD_DIR}/tools/bin}" UV_CACHE_DIR="${BUILD_DIR}/cache/uv" \
-    BUILD_ROOT="${BUILD_DIR}/host-src" "${io}/src/docker/entry.sh" "${step}" "${io}"
+    BUILD_ROOT="${TMPDIR:-/tmp}/wheel-build-$(id -u)" "${io}/src/docker/entry.sh" "${step}" "${io}"
 }
 
 # Move the step's results into place in one go, keeping the last good output until then.
@@ -113,10 +116,12 @@ publish() {
   local made=("${out}"/*.whl)
   ((${#made[@]} > 0)) || die "the ${step} step produced no wheel; see the output above"
   if [[ "${dest}" == "${WHEELHOUSE}" ]]; then
-    mkdir -p "${dest}"
-    # Older wheels of this project for this architecture would be uploaded with the new ones.
-    find "${dest}" -maxdepth 1 -name "${DIST_PREFIX:-*}-*_${ARCH}.whl" -delete
-    mv "${made[@]}" "${dest}/"
+    install_files "${made[@]}" "${dest}"
+    # Older wheels of this project for this target would be uploaded with the new ones.
+    local old
+    while IFS= read -r -d '' old; do
+      [[ " ${made[*]##*/} " == *" ${old##*/} "* ]] || rm -f "${old}"
+    done < <(find "${dest}" -maxdepth 1 -name "${DIST_PREFIX:-*}-$(target_wheels)" -print0)
   else
     rm -rf "${dest}.old"
     [[ -d "${dest}" ]] && mv "${dest}" "${dest}.old"
@@ -129,12 +134,21 @@ publish() {
 main() {
   step=${1:-}
   case "${step}" in
-    wheels | repair | verify) ;;
-    *) die "unknown step '${step}'; use wheels, repair or verify" ;;
+    wheels | repair | verify | config) ;;
+    *) die "unknown step '${step}'; use wheels, repair, verify or config" ;;
   esac
+  check_target
+  [[ "${JOBS:-1}" =~ ^[1-9][0-9]*$ ]] || die "JOBS=${JOBS} is not a positive whole number; use e.g. JOBS=2"
+  [[ "${STRIP:-1}" =~ ^[01]$ ]] || die "STRIP=${STRIP} must be 1 (strip the libraries) or 0 (keep symbols)"
+  if [[ "${step}" == config ]]; then
+    say "${ARCH} ${MANYLINUX} wheels from ${MANYLINUX_IMAGE}, repaired to ${PLAT:-its AUDITWHEEL_PLAT}"
+    return
+  fi
   local engine io
   engine=$(choose_engine)
-  mkdir -p "${BUILD_DIR}"
+  check_emulation "${engine}"
+  writable_dir "${BUILD_DIR}" BUILD_DIR
+  [[ "${step}" == repair ]] && writable_dir "${WHEELHOUSE}" WHEELHOUSE
   BUILD_DIR=$(cd "${BUILD_DIR}" && pwd)
   io=${BUILD_DIR}/io-${step}
   stage "${io}"

@@ -17,7 +17,10 @@ def tracked_files(root=ROOT):
     """Files git tracks plus untracked ones it does not ignore: what a fresh clone would hold."""
     out = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root, check=True, capture_output=True, text=True,
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return [name for name in out.split("\0") if name and (root / name).exists()]
 
@@ -59,7 +62,10 @@ def make(project, *args, env=None, check=True, timeout=900):
     full_env = {**os.environ, "TOOLS": str(tools_dir()), **(env or {})}
     result = subprocess.run(
         ["make", "--no-print-directory", "-C", str(project), *args],
-        env=full_env, capture_output=True, text=True, timeout=timeout,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if check and result.returncode != 0:
         pytest.fail(f"make {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
@@ -82,7 +88,7 @@ def engine_ready():
     if not shutil.which("docker"):
         return False, "no docker CLI"
     if not os.environ.get("MANYLINUX_IMAGE"):
-        return False, "MANYLINUX_IMAGE is not set (run: eval \"$(../shared/container/standin.sh)\")"
+        return False, 'MANYLINUX_IMAGE is not set (run: eval "$(../shared/container/standin.sh)")'
     info = subprocess.run(["docker", "info"], capture_output=True, text=True)
     if info.returncode != 0:
         return False, f"docker does not answer: {info.stderr.strip()[:200]}"

@@ -45,7 +45,9 @@ def test_extension_module_gets_one_wheel_per_interpreter(engine, fixture_project
     make(project, "PACKAGE=extpkg", "PYTHONS=cp39 cp311 cp313")
     built = wheels(project / "wheelhouse")
     assert [re.match(r"extpkg-0\.1\.0-(cp\d+)-\1-manylinux", w).group(1) for w in built] == [
-        "cp311", "cp313", "cp39",
+        "cp311",
+        "cp313",
+        "cp39",
     ], built
 
 
@@ -69,7 +71,8 @@ def test_host_mode_builds_with_the_interpreters_that_run(project):
     result = make(project, "CONTAINER_ENGINE=none")
     assert "on the host (CONTAINER_ENGINE=none)" in result.stdout
     built = wheels(project / "wheelhouse")
-    assert len(built) == 1 and "-py3-none-manylinux_" in built[0], built
+    assert len(built) == 1, built
+    assert "-py3-none-manylinux_" in built[0], built
 
 
 def test_make_help_lists_every_setting(project):
@@ -94,7 +97,8 @@ def test_bad_input_fails_with_one_clear_line_and_changes_nothing(engine, project
     result = make(project, *settings, check=False)
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
-    assert len(errors) == 1 and re.search(message, errors[0]), result.stderr
+    assert len(errors) == 1, result.stderr
+    assert re.search(message, errors[0]), result.stderr
     assert snapshot(project, "wheelhouse", "dist") == before
 
 
@@ -111,8 +115,11 @@ def test_c_code_that_does_not_compile_names_the_step_and_interpreter(engine, pro
 def test_image_without_opt_python_is_refused(engine, project):
     image = "localhost/no-opt-python:test"
     subprocess.run(
-        ["docker", "build", "-q", "-t", image, "-"], check=True, capture_output=True,
-        input=f"FROM {engine}\nRUN rm -rf /opt/python\n", text=True,
+        ["docker", "build", "-q", "-t", image, "-"],
+        check=True,
+        capture_output=True,
+        input=f"FROM {engine}\nRUN rm -rf /opt/python\n",
+        text=True,
     )
     result = make(project, f"MANYLINUX_IMAGE={image}", check=False)
     assert result.returncode != 0

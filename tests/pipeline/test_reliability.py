@@ -1,0 +1,237 @@
+"""Bad inputs and faults: one clear line, a non-zero exit, and the outputs left as they were."""
+
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import ROOT, make, tools_dir
+
+OUTPUTS = ("wheelhouse", "dist")
+
+
+def error_lines(result):
+    return [line for line in result.stderr.splitlines() if ": error: " in line]
+
+
+def assert_fails_clearly(result, message):
+    assert result.returncode != 0
+    errors = error_lines(result)
+    assert len(errors) == 1, result.stderr
+    assert message in errors[0], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (["JOBS=-1"], "JOBS=-1 is not a positive whole number"),
+        (["STRIP=yes"], "STRIP=yes must be 1"),
+        (["CONTAINER_ENGINE=/nonexistent/docker"], "CONTAINER_ENGINE=/nonexistent/docker is not installed"),
+        (["CONTAINER_ENGINE=docker", "DOCKER_HOST=unix:///nonexistent.sock"], "daemon does not answer"),
+    ],
+)
+def test_bad_setting_is_refused_before_anything_is_built(project, settings, message):
+    result = make(project, "wheels", *settings, check=False)
+    assert_fails_clearly(result, message)
+    assert not (project / "wheelhouse").exists()
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("setup.cfg", "name = minty\n", ""), "setup.cfg has no 'name = ...'"),
+        (("minty/__init__.py", '"1.0.0"', '"1.0.0.broken!"'), "'1.0.0.broken!' is not a valid PEP 440"),
+    ],
+)
+def test_broken_metadata_is_named(project, edit, message):
+    path, old, new = edit
+    target = project / path
+    target.write_text(target.read_text().replace(old, new, 1))
+    result = make(project, "sdist", check=False)
+    assert_fails_clearly(result, message)
+    assert not (project / "dist").exists()
+
+
+def test_verify_with_nothing_built_says_what_to_run(project):
+    result = make(project, "verify", "CONTAINER_ENGINE=none", check=False)
+    assert_fails_clearly(result, "run 'make repair' first")
+
+
+def test_unwritable_output_folder_is_named(project):
+    (project / "dist").write_text("a file where the folder should be\n")
+    result = make(project, "sdist", check=False)
+    assert_fails_clearly(result, "cannot write to dist")
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 64 KiB tmpfs: too small for any wheel. Needs root, as CI has."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        if os.environ.get("CI"):
+            pytest.fail("the full-disk test needs root in CI")
+        pytest.skip("mounting a tmpfs needs root")
+    mountpoint = tmp_path / "tiny"
+    mountpoint.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mountpoint)], check=True)
+    yield mountpoint
+    subprocess.run(["umount", str(mountpoint)], check=True)
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_full_disk_leaves_no_partial_wheel(engine, project, tiny_disk):
+    filler = tiny_disk / "filler"
+    filler.write_bytes(b"\0" * 60 * 1024)
+    result = make(project, f"WHEELHOUSE={tiny_disk}", check=False)
+    assert_fails_clearly(result, f"to {tiny_disk} (disk full?)")
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler"]
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_checkout_path_with_spaces(engine, project, tmp_path):
+    spaced = tmp_path / "a folder with spaces" / "my project"
+    spaced.parent.mkdir()
+    shutil.move(project, spaced)
+    make(spaced, "PYTHONS=cp312")
+    assert len(list((spaced / "wheelhouse").glob("*.whl"))) == 1
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_stale_wheels_of_an_older_version_are_replaced(engine, project):
+    make(project)
+    (built,) = (project / "wheelhouse").glob("*.whl")
+    stale = project / "wheelhouse" / built.name.replace("1.0.0", "0.9.0")
+    shutil.copy(built, stale)
+    init = project / "minty" / "__init__.py"
+    init.write_text(init.read_text().replace('"1.0.0"', '"1.0.1"'))
+    make(project)
+    assert [p.name for p in (project / "wheelhouse").glob("*.whl")] == [built.name.replace("1.0.0", "1.0.1")]
+
+
+def build_containers():
+    out = subprocess.run(
+        ["docker", "ps", "--all", "--filter", "name=build-", "--format", "{{.Names}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.split()
+
+
+@pytest.mark.container
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("sig", "when"),
+    [
+        (signal.SIGINT, "wheels in "),
+        (signal.SIGTERM, "repair in "),
+        (signal.SIGTERM, "verify: testing"),
+    ],
+)
+def test_interrupted_run_leaves_nothing_behind_and_the_next_run_succeeds(engine, project, sig, when):
+    env = {**os.environ, "TOOLS": str(tools_dir())}
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "-C", str(project)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    seen = []
+    deadline = time.monotonic() + 300
+    for line in proc.stdout:
+        seen.append(line)
+        if when in line:
+            break
+        assert time.monotonic() < deadline, "".join(seen)
+    time.sleep(1)
+    os.killpg(proc.pid, sig)
+    proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert build_containers() == []
+    for folder in OUTPUTS:
+        partial = [p.name for p in (project / folder).glob(".*")] if (project / folder).exists() else []
+        assert partial == [], partial
+    assert not list((project / "wheelhouse").glob("*.whl")) if (project / "wheelhouse").exists() else True
+    make(project)
+    assert len(list((project / "wheelhouse").glob("*.whl"))) == 1
+
+
+@pytest.fixture
+def ordinary_user():
+    """A user without root, allowed to reach the engine's socket, as a developer would be."""
+    if os.geteuid() != 0:
+        pytest.skip("creating a user needs root")
+    name = "wheelbuilder"
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--create-home", name], check=True)
+    socket = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock").removeprefix("unix://")
+    mode = os.stat(socket).st_mode
+    os.chmod(socket, mode | 0o006)  # noqa: S103 - the test user's access to the engine
+    yield name
+    os.chmod(socket, mode)
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_pipeline_as_an_ordinary_user_leaves_only_their_files(engine, project, ordinary_user, tmp_path):
+    user = pwd.getpwnam(ordinary_user)
+    home = tmp_path / "home"
+    shutil.move(project, home)
+    for folder in (tmp_path, tmp_path.parent):
+        os.chmod(folder, 0o755)  # noqa: S103 - the user must reach its checkout
+    subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(home)], check=True)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": user.pw_dir,
+        "DOCKER_HOST": os.environ.get("DOCKER_HOST", ""),
+        "MANYLINUX_IMAGE": engine,
+        "TOOLS": str(tools_dir()),
+    }
+    result = subprocess.run(
+        [
+            "runuser",
+            "-u",
+            ordinary_user,
+            "--",
+            "env",
+            *(f"{k}={v}" for k, v in env.items()),
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(home),
+            "PYTHONS=cp311",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    strangers = [str(p) for p in home.rglob("*") if p.lstat().st_uid != user.pw_uid]
+    assert strangers == []
+    assert len(list((home / "wheelhouse").glob("*.whl"))) == 1
+
+
+def test_every_script_is_shellcheck_clean():
+    scripts = sorted(
+        str(p) for p in (*ROOT.glob("scripts/*.sh"), *ROOT.glob("docker/*.sh"), ROOT / ".ci/run")
+    )
+    result = subprocess.run(
+        [str(tools_dir() / "bin" / "shellcheck"), *scripts], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_python_is_ruff_clean():
+    ruff = str(tools_dir() / "bin" / "ruff")
+    for args in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([ruff, *args], cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout

@@ -1,0 +1,333 @@
+"""Turn the template into your own project: rename the package, its distribution and its C library.
+
+    make rename NAME=my-pkg [LIB=mylib] [AUTHOR=...] [AUTHOR_EMAIL=...] [DESCRIPTION=...] [URL=...]
+    NAME=my-pkg python3 scripts/rename.py        (what make runs; the settings come from the environment)
+
+NAME is the distribution name (PyPI's rules; written in its PEP 503 form); the import name is
+derived from it (my-pkg imports as my_pkg). LIB renames the C library: its file lib<LIB>.so, its
+folder <package>/<LIB>lib, its sources and its function and macro prefixes. AUTHOR, AUTHOR_EMAIL,
+DESCRIPTION and URL go into setup.cfg (AUTHOR into LICENSE too). FORCE=1 renames even when the
+working tree has uncommitted changes. The current names are read from the tree (setup.cfg name,
+the Makefile's PACKAGE, setup.py's LIBRARY_NAME), so a project can be renamed again. Lines that
+contain "rename: keep" are left as they are. Standard library only; Python 3.9+.
+"""
+
+import keyword
+import os
+import pkgutil
+import re
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+PROG = "rename"
+ROOT = Path(__file__).resolve().parent.parent
+# Never rewritten: the repository itself, and what builds and tools make.
+SKIP = {".git", ".build", "dist", "wheelhouse", "build", "__pycache__", ".pytest_cache", ".ruff_cache"}
+KEEP = re.compile(r"rename:\s*keep")
+# Core metadata's rule for a name: https://packaging.python.org/en/latest/specifications/name-normalization/
+VALID_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+VALID_LIB = re.compile(r"[a-z][a-z0-9_]*")
+# Replaces the old name where it means the distribution until the identifiers are done; text files
+# never hold NUL, so it cannot clash with their contents.
+DIST = "\0"
+# After a distribution name: not a longer name, a path or a file name (name-1.0.0.tar.gz).
+DIST_END = r"(?![\w/-]|\.\w)"
+SETTING = re.compile(r"^([A-Z_]+\s*\?=.*?##)(\s+)(.*)$")
+
+
+class Refused(Exception):
+    """A reason not to rename; nothing has been changed yet."""
+
+
+def say(message):
+    print(f"{PROG}: {message}")
+
+
+def git(*args, check=True):
+    return subprocess.run(["git", *args], cwd=ROOT, check=check, capture_output=True, text=True)
+
+
+def normalize(name):
+    """PEP 503: lower case, each run of -, _ and . becomes one -."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def stdlib_modules():
+    """Top-level names of the standard library's modules."""
+    if hasattr(sys, "stdlib_module_names"):  # Python 3.10+
+        return set(sys.stdlib_module_names)
+    paths = sysconfig.get_paths()
+    folders = [paths["stdlib"], os.path.join(paths["platstdlib"], "lib-dynload")]
+    return set(sys.builtin_module_names) | {module.name for module in pkgutil.iter_modules(folders)}
+
+
+def dist_pattern(dist):
+    """A distribution name as a pattern, if it differs from its import name (my-pkg, my.pkg)."""
+    parts = re.split(r"[-.]+", normalize(dist))
+    return ["[-.]+".join(map(re.escape, parts))] if len(parts) > 1 else []
+
+
+def spellings(ident):
+    """How an identifier is written: my_pkg (code, paths), MyPkg (classes, prose), MY_PKG (macros)."""
+    return ident, "".join(part.capitalize() for part in ident.split("_")), ident.upper()
+
+
+def check_name(name, current):
+    """Return (distribution name, import name) for NAME, or raise Refused saying what is wrong."""
+    if not name:
+        raise Refused("NAME is empty; run: make rename NAME=your-project")
+    if not VALID_NAME.fullmatch(name):
+        raise Refused(
+            f"NAME '{name}' is not a valid distribution name; use letters, digits, '-', '_' and '.', "
+            "starting and ending with a letter or digit"
+        )
+    dist = normalize(name)
+    ident = dist.replace("-", "_")
+    if not ident.isidentifier():
+        raise Refused(f"NAME '{name}' imports as '{ident}', not a Python identifier; start it with a letter")
+    if keyword.iskeyword(ident):
+        raise Refused(f"NAME '{name}' imports as '{ident}', a Python keyword; pick another name")
+    if ident in stdlib_modules():
+        raise Refused(f"NAME '{name}' imports as '{ident}', a standard library module; pick another name")
+    if dist == normalize(current):
+        raise Refused(f"NAME '{name}' is the project's current name ({current}); pick a new one")
+    return dist, ident
+
+
+def check_lib(lib, current):
+    if not VALID_LIB.fullmatch(lib):
+        raise Refused(
+            f"LIB '{lib}' is not a valid library name; use a-z, 0-9 and '_', starting with a letter"
+        )
+    if current is None:
+        raise Refused('LIB is set, but setup.py has no LIBRARY_NAME = "lib<name>.so"; leave LIB empty')
+    if lib == current:
+        raise Refused(f"LIB '{lib}' is the library's current name; leave LIB empty to keep it")
+
+
+def read(path, pattern, what, fix):
+    """The first group of the first line of a file that matches pattern; Refused if there is none."""
+    text = (ROOT / path).read_text() if (ROOT / path).is_file() else ""
+    found = re.search(pattern, text, flags=re.M)
+    if not found:
+        raise Refused(f"{path} has no {what}, so the current name is unknown; {fix}")
+    return found.group(1)
+
+
+def current_names():
+    """(distribution, import package, C library or None), as the tree has them now."""
+    dist = read("setup.cfg", r"^name\s*=\s*(\S+)\s*$", "'name =' line", "add the [metadata] name")
+    package = read("Makefile", r"^PACKAGE\s*\?=\s*(\w+)##", "'PACKAGE ?= name##' setting", "restore it")
+    if not (ROOT / package / "__init__.py").is_file():
+        raise Refused(
+            f"the Makefile's PACKAGE is {package}, but {package}/__init__.py is missing; fix PACKAGE"
+        )
+    setup_py = (ROOT / "setup.py").read_text() if (ROOT / "setup.py").is_file() else ""
+    lib = re.search(r"^LIBRARY_NAME\s*=\s*[\"']lib(\w+)\.so[\"']", setup_py, flags=re.M)
+    return dist, package, lib.group(1) if lib else None
+
+
+class Renamer:
+    """Rewrites text and paths: old identifiers to new ones, the old distribution name to the new."""
+
+    def __init__(self, old_dist, new_dist, names):
+        """names: (old identifier, new identifier) pairs: the import package, then the C library."""
+        self.new_dist = new_dist
+        old_any = "|".join([re.escape(names[0][0]), *dist_pattern(old_dist)])
+        old = rf"(?P<old>{old_any})"
+        # Where the package's name means the distribution: installing it, its index and project
+        # pages, its metadata name and the README's title. (file suffixes or None, pattern)
+        self.contexts = [
+            (None, rf"(?P<pre>\bpip[x3]?\s+(?:install|download)(?:\s+[^\s;&|#]+)*?\s+[\"']?){old}{DIST_END}"),
+            (None, rf"(?P<pre>(?:/simple/|/project/|git(?:hub|lab)\.com/[\w.-]+/)){old}(?![\w-])"),
+            ({".cfg", ".toml"}, rf"^(?P<pre>\s*name\s*=\s*[\"']?){old}(?=[\"']?\s*$)"),
+            ({".md"}, rf"^(?P<pre>#\s+){old}(?=\s*$)"),
+        ]
+        self.contexts = [(suffixes, re.compile(p, re.I | re.M)) for suffixes, p in self.contexts]
+        alternatives, self.replacements = [], []
+        for pattern in dist_pattern(old_dist):
+            alternatives.append(rf"(?<![\w.-])(?i:{pattern}){DIST_END}")
+            self.replacements.append(DIST)
+        for old_ident, new_ident in names:
+            lower, camel, upper = spellings(old_ident)
+            # lib<name>, <name>lib and -l<name> name a library too.
+            alternatives += [
+                rf"(?:(?<![A-Za-z0-9])|(?<=(?<![A-Za-z0-9])lib)|(?<=-l)){lower}(?:(?![a-z0-9])|(?=lib(?![a-z0-9])))",
+                rf"(?<![A-Z0-9]){camel}(?![a-z0-9])",
+                rf"(?<![A-Z0-9]){upper}(?![A-Z0-9])",
+            ]
+            self.replacements += spellings(new_ident)
+        self.identifiers = re.compile("|".join(f"(?P<r{i}>{a})" for i, a in enumerate(alternatives)))
+
+    def name(self, text):
+        """Old identifiers and distribution name in a path component or line, renamed."""
+        text = self.identifiers.sub(lambda m: self.replacements[int(m.lastgroup[1:])], text)
+        return text.replace(DIST, self.new_dist)
+
+    def text(self, text, suffix):
+        lines = text.split("\n")
+        for number, line in enumerate(lines):
+            if KEEP.search(line):
+                continue
+            new = line
+            for suffixes, context in self.contexts:
+                if suffixes is None or suffix in suffixes:
+                    new = context.sub(lambda m: m.group("pre") + DIST, new)
+            new = self.name(new)
+            if new != line and SETTING.match(line):
+                new = keep_column(line, new)
+            lines[number] = new
+        return "\n".join(lines)
+
+
+def keep_column(old, new):
+    """Keep a Makefile setting's description in its column when its default changed length."""
+    before, after = SETTING.match(old), SETTING.match(new)
+    if not after:
+        return new
+    column = len(before.group(1)) + len(before.group(2))
+    return after.group(1) + " " * max(1, column - len(after.group(1))) + after.group(3)
+
+
+def set_fields(path, text, fields):
+    """Put what the user gave into setup.cfg's metadata, and the author into LICENSE's copyright line."""
+    for key, value in fields.items():
+        # Functions as replacements, so a backslash in a value is taken literally.
+        if value and path == "setup.cfg":
+            line = f"{key} = {value}"
+            text = re.sub(rf"^{key}\s*=.*$", lambda _, line=line: line, text, count=1, flags=re.M)
+        if value and path == "LICENSE" and key == "author":
+            holder = re.compile(r"^(Copyright \(c\) [\d-]+) .*$", flags=re.M)
+            text = holder.sub(lambda m, value=value: f"{m.group(1)} {value}", text)
+    return text
+
+
+def in_git():
+    try:
+        return git("rev-parse", "--is-inside-work-tree", check=False).stdout.strip() == "true"
+    except FileNotFoundError:
+        return False
+
+
+def project_files(use_git):
+    """The files a fresh clone would have (git), or every file outside SKIP."""
+    if use_git:
+        names = git("ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout.split("\0")
+    else:
+        names = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*")]
+    return sorted(
+        n
+        for n in names
+        if n and not SKIP.intersection(Path(n).parts) and (ROOT / n).is_file() and not (ROOT / n).is_symlink()
+    )
+
+
+def moves(files, renamer):
+    """(path now, source, target) renames of folders, top down, then of files; source and target are
+    where the thing is and goes once the renames before it are done."""
+    folders, plain = {}, []
+    for name in files:
+        parts = Path(name).parts
+        for depth in range(1, len(parts)):
+            folders.setdefault(Path(*parts[:depth]), None)
+        plain.append(Path(name))
+    result = []
+    for path in [*sorted(folders, key=lambda p: len(p.parts)), *plain]:
+        new_leaf = renamer.name(path.name)
+        if new_leaf != path.name:
+            parent = Path(*[renamer.name(p) for p in path.parent.parts])
+            result.append((path, parent / path.name, parent / new_leaf))
+    return result
+
+
+def check_moves(planned):
+    for path, _, target in planned:
+        # Taken now, or once the folder it is in has been renamed.
+        if (ROOT / target).exists() or (ROOT / path.parent / target.name).exists():
+            raise Refused(f"{target} already exists; remove it, or pick another name")
+
+
+def run(env):
+    old_dist, old_package, old_lib = current_names()
+    dist, package = check_name(env.get("NAME", "").strip(), old_dist)
+    names = [(old_package, package)]
+    lib = env.get("LIB", "").strip()
+    if lib:
+        check_lib(lib, old_lib)
+        names.append((old_lib, lib))
+    use_git = in_git()
+    if use_git and env.get("FORCE", "0") != "1":
+        dirty = git("status", "--porcelain", "--", ".").stdout.splitlines()
+        if dirty:
+            shown = ", ".join(line[3:] for line in dirty[:3]) + (", ..." if len(dirty) > 3 else "")
+            raise Refused(f"the working tree has uncommitted changes ({shown}); commit them, or use FORCE=1")
+
+    renamer = Renamer(old_dist, dist, names)
+    files = project_files(use_git)
+    planned = moves(files, renamer)
+    check_moves(planned)
+    fields = {k.lower(): env.get(k, "").strip() for k in ("DESCRIPTION", "AUTHOR", "AUTHOR_EMAIL", "URL")}
+    rewritten = {}
+    for name in files:
+        data = (ROOT / name).read_bytes()
+        try:
+            text = data.decode()
+        except UnicodeDecodeError:
+            continue
+        if "\0" in text:
+            continue  # binary files are left alone
+        new = set_fields(name, renamer.text(text, Path(name).suffix), fields)
+        if new != text:
+            rewritten[name] = new, sum(a != b for a, b in zip(text.split("\n"), new.split("\n")))
+
+    # Everything is checked and computed: from here on, change the tree.
+    for _, source, target in planned:
+        if use_git and git("ls-files", "--", str(source)).stdout:  # tracked, or holds tracked files
+            git("mv", str(source), str(target))
+        else:
+            (ROOT / source).rename(ROOT / target)
+    new_path = {name: Path(*[renamer.name(p) for p in Path(name).parts]) for name in files}
+    for name, (text, _) in rewritten.items():
+        (ROOT / new_path[name]).write_bytes(text.encode())
+
+    library = f", library lib{old_lib}.so -> lib{lib}.so" if lib else ""
+    say(f"renamed {old_dist} -> {dist} (import name {package}{library})")
+    for _, source, target in planned:
+        kind = "/" if (ROOT / target).is_dir() else ""
+        say(f"  moved     {source}{kind} -> {target}{kind}{' (git mv)' if use_git else ''}")
+    for name, (_, changed) in rewritten.items():
+        say(f"  rewrote   {new_path[name]} ({changed} line{'s' if changed > 1 else ''})")
+    report_leftovers(names, old_dist, [new_path[n] for n in files])
+    review = "git status; git diff HEAD" if use_git else "the files above"
+    say(f"done; review ({review}), then run make and make test")
+
+
+def report_leftovers(names, old_dist, paths):
+    """Warn about mentions of an old name the rules above did not rewrite (inside a longer word)."""
+    old = re.compile("|".join([*(re.escape(o) for o, _ in names), *dist_pattern(old_dist)]), re.I)
+    found = []
+    for path in paths:
+        try:
+            lines = (ROOT / path).read_text().split("\n")
+        except UnicodeDecodeError:
+            continue
+        found += [
+            f"{path}:{n}" for n, text in enumerate(lines, 1) if old.search(text) and not KEEP.search(text)
+        ]
+    if found:
+        shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
+        print(f"{PROG}: warning: old names left in {shown}; edit them by hand", file=sys.stderr)
+
+
+def main():
+    try:
+        run(os.environ)
+    except Refused as reason:
+        print(f"{PROG}: error: {reason}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

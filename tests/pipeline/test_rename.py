@@ -1,0 +1,249 @@
+"""make rename: the template becomes the user's own project, and still builds and tests.
+
+The template's names are read from the tree, never written here, so these tests also pass in a
+project that has already been renamed.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from conftest import make, tools_dir
+
+GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
+
+
+def git(project, *args):
+    return subprocess.run([*GIT, *args], cwd=project, check=True, capture_output=True, text=True).stdout
+
+
+def commit(project):
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "work")
+
+
+@pytest.fixture
+def repo(project):
+    """The project as a git repository with everything committed, as a fork would be."""
+    git(project, "init", "-q")
+    commit(project)
+    return project
+
+
+def current(project):
+    """(distribution, import package, C library) as the project names them now."""
+    dist = re.search(r"^name = (\S+)$", (project / "setup.cfg").read_text(), re.M).group(1)
+    package = re.search(r"^PACKAGE +\?= (\w+)##", (project / "Makefile").read_text(), re.M).group(1)
+    lib = re.search(r'^LIBRARY_NAME = "lib(\w+)\.so"', (project / "setup.py").read_text(), re.M).group(1)
+    return dist, package, lib
+
+
+def files(project):
+    return sorted(p for p in project.rglob("*") if p.is_file() and ".git" not in p.relative_to(project).parts)
+
+
+def tree(project):
+    """Every file's path and bytes, and what git says: to prove a refusal changed nothing."""
+    return {str(p.relative_to(project)): p.read_bytes() for p in files(project)}, git(project, "status", "-s")
+
+
+def mentions(project, *words):
+    """Paths and lines (outside 'rename: keep' lines) that mention any of the words, in any case."""
+    pattern = re.compile("|".join(re.escape(w).replace(r"\-", "[-_.]?") for w in words), re.I)
+    found = []
+    for path in files(project):
+        name = str(path.relative_to(project))
+        found += [name] if pattern.search(name) else []
+        lines = path.read_text(errors="replace").splitlines()
+        found += [
+            f"{name}:{n}: {t}"
+            for n, t in enumerate(lines, 1)
+            if pattern.search(t) and "rename: keep" not in t
+        ]
+    return found
+
+
+def rename(project, *settings, check=True):
+    return make(project, "rename", *settings, check=check)
+
+
+def refused(result, reason):
+    assert result.returncode != 0, result.stdout
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1, result.stderr
+    assert re.search(rf"^rename: error: .*{reason}", errors[0]), result.stderr
+
+
+def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
+    dist, package, lib = current(repo)
+    result = rename(
+        repo,
+        "NAME=fresh-graphs",
+        "LIB=freshc",
+        "AUTHOR=Ada Lovelace",
+        "AUTHOR_EMAIL=ada@example.org",
+        "DESCRIPTION=Graphs, fresh from C",
+        "URL=https://example.org/fresh-graphs",
+    )
+    cfg = (repo / "setup.cfg").read_text()
+    for line in (
+        "name = fresh-graphs",
+        "version = attr: fresh_graphs.__version__",
+        "packages = fresh_graphs",
+        "author = Ada Lovelace",
+        "author_email = ada@example.org",
+        "description = Graphs, fresh from C",
+        "url = https://example.org/fresh-graphs",
+    ):
+        assert re.search(rf"^{re.escape(line)}$", cfg, re.M), line
+    assert "Copyright (c) 2026 Ada Lovelace" in (repo / "LICENSE").read_text()
+
+    assert not (repo / package).exists()
+    assert (repo / "fresh_graphs" / "__init__.py").is_file()
+    assert (repo / "tests" / "package" / "test_fresh_graphs.py").is_file()
+    assert (repo / "fresh_graphs" / "freshclib" / "freshc.c").is_file()
+    # The library's file name agrees in its Makefile, in setup.py and in the loader.
+    assert re.search(
+        r"^LIBNAME +\?= libfreshc\.so$", (repo / "fresh_graphs/freshclib/Makefile").read_text(), re.M
+    )
+    assert 'LIBRARY_DIR = os.path.join("fresh_graphs", "freshclib")' in (repo / "setup.py").read_text()
+    loader = (repo / "fresh_graphs" / "_loader.py").read_text()
+    assert 'LIBRARY_NAME = "libfreshc.so"' in loader
+    assert 'LIBRARY_NAME = "libfreshc.so"' in (repo / "setup.py").read_text()
+    assert "fresh_graphs: {LIBRARY_NAME} not found" in loader
+    assert "pip install fresh-graphs" in loader
+    assert "import fresh_graphs" in (repo / "tests" / "package" / "test_fresh_graphs.py").read_text()
+
+    assert not mentions(repo, dist, package, lib)
+    # The settings' descriptions stay in their column, and make still reads the new name.
+    makefile = (repo / "Makefile").read_text()
+    columns = [len(m.group(1)) for m in re.finditer(r"^((?:PACKAGE|ARCH) +\?=.*?## +)", makefile, re.M)]
+    assert len(columns) == 2, columns
+    assert columns[0] == columns[1], columns
+    assert re.search(r"^  PACKAGE +fresh_graphs ", make(repo, "help").stdout, re.M)
+
+    # An ordinary diff: the package's files show as renamed.
+    status = git(repo, "status", "--porcelain")
+    assert re.search(rf"^R. {package}/__init__.py -> fresh_graphs/__init__.py$", status, re.M), status
+    assert re.search(rf"^R. {package}/\w+/{lib}\.c -> fresh_graphs/freshclib/freshc\.c$", status, re.M), (
+        status
+    )
+    assert f"moved     {package}/ -> fresh_graphs/ (git mv)" in result.stdout
+    assert re.search(r"rewrote   setup\.cfg \(\d+ lines\)", result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("", "NAME is empty"),
+        ("my pkg", "not a valid distribution name"),
+        ("-pkg", "not a valid distribution name"),
+        ("pkg.", "not a valid distribution name"),
+        ("pkg!", "not a valid distribution name"),
+        ("9lives", "'9lives', not a Python identifier"),
+        ("class", "'class', a Python keyword"),
+        ("json", "'json', a standard library module"),
+        ("Asyncio", "'asyncio', a standard library module"),
+        ("{dist}", "is the project's current name"),
+        ("{upper}", "is the project's current name"),
+    ],
+)
+def test_a_bad_name_is_refused_and_nothing_changes(repo, name, reason):
+    dist, _, _ = current(repo)
+    before = tree(repo)
+    name = name.format(dist=dist, upper=dist.upper().replace("-", "."))
+    refused(rename(repo, f"NAME={name}", check=False), reason)
+    assert tree(repo) == before
+
+
+def test_a_bad_library_name_is_refused_and_nothing_changes(repo):
+    _, _, lib = current(repo)
+    before = tree(repo)
+    refused(rename(repo, "NAME=libpkg", "LIB=9c", check=False), "LIB '9c' is not a valid library name")
+    refused(rename(repo, "NAME=libpkg", f"LIB={lib}", check=False), "is the library's current name")
+    assert tree(repo) == before
+
+
+def test_uncommitted_changes_are_refused_unless_forced(repo):
+    readme = repo / "README.md"
+    readme.write_text(readme.read_text() + "\nA change not committed yet.\n")
+    before = tree(repo)
+    refused(rename(repo, "NAME=dirty-pkg", check=False), r"uncommitted changes \(README\.md\).*FORCE=1")
+    assert tree(repo) == before
+    rename(repo, "NAME=dirty-pkg", "FORCE=1")
+    assert (repo / "dirty_pkg" / "__init__.py").is_file()
+    assert "A change not committed yet." in readme.read_text()
+
+
+def test_renaming_twice_leaves_no_trace_of_either_old_name(repo):
+    dist, package, lib = current(repo)
+    rename(repo, "NAME=pkg-one", "LIB=zorpone")
+    commit(repo)
+    result = rename(repo, "NAME=Pkg.Two", "LIB=zorptwo")
+    assert (
+        "renamed pkg-one -> pkg-two (import name pkg_two, library libzorpone.so -> libzorptwo.so)"
+        in result.stdout
+    )
+    assert current(repo) == ("pkg-two", "pkg_two", "zorptwo")
+    assert not mentions(repo, dist, package, lib, "pkg-one", "zorpone")
+    assert (repo / "pkg_two" / "zorptwolib" / "zorptwo.h").is_file()
+    assert "pip install pkg-two" in (repo / "pkg_two" / "_loader.py").read_text()
+    assert "class PkgTwoError(ValueError)" in (repo / "pkg_two" / "__init__.py").read_text()
+
+
+def test_lines_marked_keep_are_kept(repo):
+    dist, _, _ = current(repo)
+    readme = repo / "README.md"
+    kept = f"This project started from the {dist} template. <!-- rename: keep -->"
+    readme.write_text(readme.read_text() + f"\n{kept}\n")
+    commit(repo)
+    rename(repo, "NAME=kept-pkg")
+    assert kept in readme.read_text()
+    assert not mentions(repo, dist)
+
+
+def test_outside_git_files_are_moved_and_rewritten(project):
+    _, package, _ = current(project)
+    result = rename(project, "NAME=plainpkg")
+    assert f"moved     {package}/ -> plainpkg/\n" in result.stdout
+    assert (project / "plainpkg" / "__init__.py").is_file()
+    assert not (project / package).exists()
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_renamed_project_builds_lints_and_tests(engine, repo, tmp_path):
+    _, package, _ = current(repo)
+    rename(repo, "NAME=acme-graphs", "LIB=acmegraph")
+    commit(repo)
+    (repo / ".build").mkdir()
+    (repo / ".build" / "tools").symlink_to(tools_dir())  # its own tests find the shared tools there
+
+    result = make(repo, f"CACHE_VOLUME={package}-build-cache")
+    assert re.search(r"cp3\d+: \d+ passed", result.stdout), result.stdout
+    (wheel,) = (repo / "wheelhouse").glob("*.whl")
+    assert re.fullmatch(r"acme_graphs-1\.0\.0-py3-none-manylinux_\w+\.whl", wheel.name), wheel.name
+    assert (repo / "dist" / "acme_graphs-1.0.0.tar.gz").is_file()
+    with zipfile.ZipFile(wheel) as whl:
+        names = whl.namelist()
+        assert "acme_graphs/libacmegraph.so" in names
+        assert "acme_graphs/__init__.py" in names
+        assert "Name: acme-graphs" in whl.read("acme_graphs-1.0.0.dist-info/METADATA").decode().splitlines()
+        whl.extractall(tmp_path / "site")
+    assert {n.split("/")[0] for n in names} == {"acme_graphs", "acme_graphs-1.0.0.dist-info"}, names
+    imported = subprocess.run(
+        [sys.executable, "-c", "import acme_graphs as p; print(p.__name__, p.parallel_sum([1, 2, 3.5]))"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert imported.stdout.split() == ["acme_graphs", "6.5"]
+
+    make(repo, "lint")
+    fast = make(repo, "test", "PYTEST_ARGS=-q -m 'not slow and not container'")
+    assert re.search(r"\d+ passed", fast.stdout), fast.stdout

@@ -1,0 +1,83 @@
+"""Other architectures through QEMU, and images that do not fit the target, with a real engine."""
+
+import os
+import platform
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import make
+
+pytestmark = [pytest.mark.container, pytest.mark.slow]
+
+BINFMT = Path("/proc/sys/fs/binfmt_misc")
+EM_AARCH64 = 183  # ELF e_machine of 64-bit ARM
+
+
+@pytest.fixture(scope="module")
+def aarch64_image(engine):
+    """An aarch64 image with the manylinux layout: required in CI, where .ci/run builds one."""
+    image = os.environ.get("MANYLINUX_IMAGE_AARCH64")
+    if not image:
+        reason = "MANYLINUX_IMAGE_AARCH64 is not set (.ci/run shows how to build one)"
+        if os.environ.get("CI"):
+            pytest.fail(f"the aarch64 test must run in CI, but {reason}")
+        pytest.skip(reason)
+    return image
+
+
+def elf_machine(data):
+    assert data[:4] == b"\x7fELF"
+    return int.from_bytes(data[18:20], "little")
+
+
+def test_aarch64_wheel_is_built_repaired_and_verified_through_qemu(engine, aarch64_image, project):
+    # A wheel of this machine first: the two targets must share the wheelhouse.
+    make(project, "PYTHONS=cp311")
+    result = make(project, "ARCH=aarch64", f"MANYLINUX_IMAGE={aarch64_image}", timeout=1800)
+    assert (
+        f"ARCH=aarch64 differs from this {platform.machine()} machine: the container runs through QEMU"
+        in (result.stdout)
+    )
+    assert re.search(r"cp311: \d+ passed", result.stdout), result.stdout
+    built = sorted(p.name for p in (project / "wheelhouse").glob("*.whl"))
+    assert len(built) == 2, built
+    assert re.fullmatch(r"minty-1\.0\.0-py3-none-manylinux_\d+_\d+_x86_64(\.manylinux_\w+)?\.whl", built[1])
+    assert re.fullmatch(r"minty-1\.0\.0-py3-none-manylinux_\d+_\d+_aarch64(\.manylinux_\w+)?\.whl", built[0])
+    with zipfile.ZipFile(project / "wheelhouse" / built[0]) as whl:
+        assert elf_machine(whl.read("minty/libmstp.so")) == EM_AARCH64
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            ["MANYLINUX=musllinux_1_2"],
+            r"\(AUDITWHEEL_PLAT=manylinux\w+\) is not a musllinux tag, as MANYLINUX=musllinux_1_2 needs",
+        ),
+        (["ARCH=aarch64"], r"\(AUDITWHEEL_PLAT=\w+_x86_64\) is not for ARCH=aarch64"),
+    ],
+)
+def test_an_image_for_another_target_is_refused(engine, project, settings, message):
+    if "ARCH=aarch64" in settings and not (BINFMT / "qemu-aarch64").exists():
+        pytest.skip("QEMU for aarch64 is not registered here")
+    result = make(project, "wheels", *settings, check=False)
+    assert result.returncode != 0
+    assert re.search(
+        rf"step: error: image {re.escape(engine)} {message}; set MANYLINUX_IMAGE to", result.stderr
+    )
+    assert not (project / ".build" / "wheels").exists()
+
+
+def test_missing_qemu_is_named_with_how_to_register_it(engine, project):
+    missing = [arch for arch in ("s390x", "ppc64le") if not (BINFMT / f"qemu-{arch}").exists()]
+    if not missing:
+        pytest.skip("QEMU is registered for every architecture tried")
+    arch = missing[0]
+    result = make(project, "wheels", f"ARCH={arch}", "CONTAINER_ENGINE=docker", check=False)
+    assert result.returncode != 0
+    assert (
+        f"/proc/sys/fs/binfmt_misc/qemu-{arch} is missing; "
+        f"register it with 'docker run --privileged --rm tonistiigi/binfmt --install {arch}'"
+    ) in result.stderr

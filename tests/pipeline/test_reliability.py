@@ -5,7 +5,9 @@ import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, make, tools_dir
@@ -182,42 +184,44 @@ def ordinary_user():
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_pipeline_as_an_ordinary_user_leaves_only_their_files(engine, project, ordinary_user, tmp_path):
+def test_pipeline_as_an_ordinary_user_leaves_only_their_files(engine, project, ordinary_user):
     user = pwd.getpwnam(ordinary_user)
-    home = tmp_path / "home"
-    shutil.move(project, home)
-    for folder in (tmp_path, tmp_path.parent):
-        os.chmod(folder, 0o755)  # noqa: S103 - the user must reach its checkout
-    subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(home)], check=True)
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": user.pw_dir,
-        "DOCKER_HOST": os.environ.get("DOCKER_HOST", ""),
-        "MANYLINUX_IMAGE": engine,
-        "TOOLS": str(tools_dir()),
-    }
-    result = subprocess.run(
-        [
-            "runuser",
-            "-u",
-            ordinary_user,
-            "--",
-            "env",
-            *(f"{k}={v}" for k, v in env.items()),
-            "make",
-            "--no-print-directory",
-            "-C",
-            str(home),
-            "PYTHONS=cp311",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    strangers = [str(p) for p in home.rglob("*") if p.lstat().st_uid != user.pw_uid]
-    assert strangers == []
-    assert len(list((home / "wheelhouse").glob("*.whl"))) == 1
+    # Outside root's private folders, with the user's own tools from a system Python.
+    home = Path(tempfile.mkdtemp(prefix="checkout-", dir="/tmp"))
+    try:
+        shutil.copytree(project, home, dirs_exist_ok=True)
+        subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(home)], check=True)
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": user.pw_dir,
+            "DOCKER_HOST": os.environ.get("DOCKER_HOST", ""),
+            "MANYLINUX_IMAGE": engine,
+            "TOOLS_PYTHON": "/usr/bin/python3",
+        }
+        result = subprocess.run(
+            [
+                "runuser",
+                "-u",
+                ordinary_user,
+                "--",
+                "env",
+                *(f"{k}={v}" for k, v in env.items()),
+                "make",
+                "--no-print-directory",
+                "-C",
+                str(home),
+                "PYTHONS=cp311",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        strangers = [str(p) for p in home.rglob("*") if p.lstat().st_uid != user.pw_uid]
+        assert strangers == []
+        assert len(list((home / "wheelhouse").glob("*.whl"))) == 1
+    finally:
+        shutil.rmtree(home)
 
 
 def test_every_script_is_shellcheck_clean():

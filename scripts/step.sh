@@ -89,7 +89,8 @@ run_in_container() {
   trap "remove_container '${engine}' '${name}'; exit 130" INT
   # shellcheck disable=SC2064
   trap "remove_container '${engine}' '${name}'; exit 143" TERM
-  run "${engine}" create --name "${name}" --platform "$(engine_platform)" "${envs[@]}" \
+  # The label lets anyone find this checkout's containers: docker ps --filter label=...
+  run "${engine}" create --name "${name}" --label "manylinux-build.checkout=${root}" --platform "$(engine_platform)" "${envs[@]}" \
     -v "${CACHE_VOLUME}:/cache" "${MANYLINUX_IMAGE}" /io/src/docker/entry.sh "${step}" /io >/dev/null
   run "${engine}" cp "${io}/." "${name}:/io"
   run "${engine}" start --attach "${name}"

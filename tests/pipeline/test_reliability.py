@@ -115,9 +115,17 @@ def test_stale_wheels_of_an_older_version_are_replaced(engine, project):
     assert [p.name for p in (project / "wheelhouse").glob("*.whl")] == [built.name.replace("1.0.0", "1.0.1")]
 
 
-def build_containers():
+def build_containers(project):
     out = subprocess.run(
-        ["docker", "ps", "--all", "--filter", "name=build-", "--format", "{{.Names}}"],
+        [
+            "docker",
+            "ps",
+            "--all",
+            "--filter",
+            f"label=manylinux-build.checkout={project}",
+            "--format",
+            "{{.Names}}",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -153,10 +161,11 @@ def test_interrupted_run_leaves_nothing_behind_and_the_next_run_succeeds(engine,
             break
         assert time.monotonic() < deadline, "".join(seen)
     time.sleep(1)
+    assert build_containers(project), "no container of this checkout was running"
     os.killpg(proc.pid, sig)
     proc.communicate(timeout=120)
     assert proc.returncode != 0
-    assert build_containers() == []
+    assert build_containers(project) == []
     for folder in OUTPUTS:
         partial = [p.name for p in (project / folder).glob(".*")] if (project / folder).exists() else []
         assert partial == [], partial

@@ -139,8 +139,8 @@ rename: export AUTHOR_EMAIL := $(AUTHOR_EMAIL)
 rename: export DESCRIPTION := $(DESCRIPTION)
 rename: export URL := $(URL)
 rename: export FORCE := $(FORCE)
-rename:
-	$(TOOLS_PYTHON) scripts/rename.py
+rename: | $(TOOLS)
+	$(TOOLS)/bin/python scripts/rename.py
 
 .PHONY: help  ## list the targets and the settings with their defaults
 help:

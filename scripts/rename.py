@@ -9,7 +9,9 @@ folder <package>/<LIB>lib, its sources and its function and macro prefixes. AUTH
 DESCRIPTION and URL go into setup.cfg (AUTHOR into LICENSE too). FORCE=1 renames even when the
 working tree has uncommitted changes. The current names are read from the tree (setup.cfg name,
 the Makefile's PACKAGE, setup.py's LIBRARY_NAME), so a project can be renamed again. Lines that
-contain "rename: keep" are left as they are. Standard library only; Python 3.9+.
+contain "rename: keep" are left as they are. Rewritten Python files are reformatted with the ruff
+in TOOLS_BIN (make sets it), since a name of another length moves lines across the limit.
+Standard library only; Python 3.9+.
 """
 
 import keyword
@@ -138,11 +140,14 @@ class Renamer:
         old_any = "|".join([re.escape(names[0][0]), *dist_pattern(old_dist)])
         old = rf"(?P<old>{old_any})"
         # Where the package's name means the distribution: installing it, its index and project
-        # pages, its metadata name and the README's title. (file suffixes or None, pattern)
+        # pages, a release (name 1.0.0, name==1.0.0), its metadata name (in setup.cfg, or in a
+        # string: "name = ...\n") and the README's title. (file suffixes or None, pattern)
         self.contexts = [
             (None, rf"(?P<pre>\bpip[x3]?\s+(?:install|download)(?:\s+[^\s;&|#]+)*?\s+[\"']?){old}{DIST_END}"),
             (None, rf"(?P<pre>(?:/simple/|/project/|git(?:hub|lab)\.com/[\w.-]+/)){old}(?![\w-])"),
+            (None, rf"(?P<pre>(?<![\w.-])){old}(?=\s+v?\d+\.\d|[=<>!~]=\s*\d)"),
             ({".cfg", ".toml"}, rf"^(?P<pre>\s*name\s*=\s*[\"']?){old}(?=[\"']?\s*$)"),
+            (None, rf"(?P<pre>[\"']name\s*=\s*[\"']?){old}(?=\\n|[\"'])"),
             ({".md"}, rf"^(?P<pre>#\s+){old}(?=\s*$)"),
         ]
         self.contexts = [(suffixes, re.compile(p, re.I | re.M)) for suffixes, p in self.contexts]
@@ -299,9 +304,24 @@ def run(env):
         say(f"  moved     {source}{kind} -> {target}{kind}{' (git mv)' if use_git else ''}")
     for name, (_, changed) in rewritten.items():
         say(f"  rewrote   {new_path[name]} ({changed} line{'s' if changed > 1 else ''})")
+    reformat([str(new_path[name]) for name in rewritten if name.endswith((".py", ".pyi"))])
     report_leftovers(names, old_dist, [new_path[n] for n in files])
     review = "git status; git diff HEAD" if use_git else "the files above"
     say(f"done; review ({review}), then run make and make test")
+
+
+def reformat(python_files):
+    """Names of a new length move lines across the line limit: let the tools' ruff rewrap them."""
+    ruff = Path(os.environ.get("TOOLS_BIN", "")) / "ruff"
+    if not python_files or not os.access(ruff, os.X_OK):
+        return
+    if subprocess.run([str(ruff), "format", "--quiet", *python_files], cwd=ROOT).returncode == 0:
+        say(f"  formatted the {len(python_files)} Python files above with ruff")
+    else:
+        print(
+            f"{PROG}: warning: ruff could not format them (see above); fix, then run make lint",
+            file=sys.stderr,
+        )
 
 
 def report_leftovers(names, old_dist, paths):

@@ -99,6 +99,7 @@ def check_name(name, current):
 
 
 def check_lib(lib, current):
+    """Raise Refused unless LIB is a new, valid name for a library the tree has."""
     if not VALID_LIB.fullmatch(lib):
         raise Refused(
             f"LIB '{lib}' is not a valid library name; use a-z, 0-9 and '_', starting with a letter"
@@ -172,6 +173,7 @@ class Renamer:
         return text.replace(DIST, self.new_dist)
 
     def text(self, text, suffix):
+        """A file's text, renamed line by line; suffix selects the rules for its kind of file."""
         lines = text.split("\n")
         for number, line in enumerate(lines):
             if KEEP.search(line):

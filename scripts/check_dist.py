@@ -25,6 +25,7 @@ from packaging.utils import (
 PROG = "check_dist"
 COMPILED = re.compile(r"\.(so|pyd|dylib|dll)(\.[0-9.]+)?$")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+CHECKING = re.compile(r"^Checking \S+: ")
 
 
 class Rejected(Exception):
@@ -69,12 +70,13 @@ def twine_problem(paths):
         [sys.executable, "-m", "twine", "check", "--strict", *paths],
         capture_output=True,
         text=True,
-        env={**os.environ, "NO_COLOR": "1", "TERM": "dumb"},
+        # Plain, unwrapped lines, to be joined into one.
+        env={**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "1000"},
     )
     if result.returncode == 0:
         return None
-    lines = ANSI.sub("", result.stdout + result.stderr).splitlines()
-    return "; ".join(s for s in (line.strip() for line in lines) if s and not s.startswith("Checking "))
+    lines = (CHECKING.sub("", ANSI.sub("", line)) for line in (result.stdout + result.stderr).splitlines())
+    return "; ".join(" ".join(line.split()) for line in lines if line.strip())
 
 
 def check(paths, quick=False):

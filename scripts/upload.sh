@@ -14,6 +14,9 @@ source "${here}/lib.sh"
 
 : "${WHEELHOUSE:=wheelhouse}" "${DIST_DIR:=dist}" "${BUILD_DIR:=.build}"
 python=${TOOLS_BIN:-${BUILD_DIR}/tools/bin}/python
+# twine takes an empty TWINE_PASSWORD for a password, over the one in .pypirc.
+[[ -n "${TWINE_USERNAME:-}" ]] || unset TWINE_USERNAME
+[[ -n "${TWINE_PASSWORD:-}" ]] || unset TWINE_PASSWORD
 
 shopt -s nullglob
 files=("${WHEELHOUSE}"/*.whl "${DIST_DIR}"/*.tar.gz)
@@ -51,8 +54,12 @@ options=(--config-file "${pypirc}" --disable-progress-bar)
 [[ "${V:-0}" == 1 ]] && options+=(--verbose)
 # No prompt without a terminal to answer it: a missing password is then an error, not a hang.
 [[ -t 0 ]] || options+=(--non-interactive)
+# twine colours its output even into a file or a pipe.
+color=()
+[[ -t 1 ]] || color=(--no-color)
 say "uploading ${project} to ${label}"
-run "${python}" -m twine upload "${target[@]}" "${options[@]}" "${files[@]}" ||
+run "${python}" -m twine "${color[@]}" upload "${target[@]}" "${options[@]}" "${files[@]}" ||
   die "the upload to ${url} failed (twine's reason above), so ${project} is not published completely;" \
-    "fix the cause, then run 'make upload SKIP_EXISTING=1' to send what is missing"
+    "fix that (401 or 403: the user name or the password/token is wrong), then run" \
+    "'make upload SKIP_EXISTING=1' to send the rest"
 say "uploaded ${files[*]##*/} to ${url}; 'make check-published' installs and tests them from there"

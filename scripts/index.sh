@@ -17,12 +17,17 @@ dir=${BUILD_DIR}/index
 pidfile=${dir}/pid
 url="http://${INDEX_HOST}:${INDEX_PORT}/"
 
+# Exit 0 if process $1 is a live pypi-server (a zombie's command line is empty).
+is_index() {
+  grep -qa pypi-server "/proc/$1/cmdline" 2>/dev/null
+}
+
 # The pid of the running index, or nothing (a stale pid file is removed).
 running_pid() {
   local pid
   [[ -f "${pidfile}" ]] || return 0
   pid=$(<"${pidfile}")
-  if [[ "${pid}" =~ ^[0-9]+$ ]] && ps -p "${pid}" -o args= 2>/dev/null | grep -q pypi-server; then
+  if [[ "${pid}" =~ ^[0-9]+$ ]] && is_index "${pid}"; then
     echo "${pid}"
   else
     rm -f "${pidfile}"
@@ -77,7 +82,7 @@ start() {
   echo "$!" >"${pidfile}"
   local tries=0
   until listening; do
-    if ! ps -p "$!" >/dev/null 2>&1 || ((tries++ >= 100)); then
+    if ! is_index "$!" || ((tries++ >= 100)); then
       tail -n 5 "${dir}/log" >&2
       rm -f "${pidfile}"
       die "the local index did not start (log above, all of it in ${dir}/log); check INDEX_HOST and INDEX_PORT"
@@ -96,7 +101,7 @@ stop() {
     return
   fi
   kill "${pid}"
-  while ps -p "${pid}" >/dev/null 2>&1; do
+  while is_index "${pid}"; do
     ((tries++ < 50)) || die "the local index (pid ${pid}) does not stop; end it with 'kill -9 ${pid}'"
     sleep 0.1
   done

@@ -62,4 +62,4 @@ run "${python}" -m twine "${color[@]}" upload "${target[@]}" "${options[@]}" "${
   die "the upload to ${url} failed (twine's reason above), so ${project} is not published completely;" \
     "fix that (401 or 403: the user name or the password/token is wrong), then run" \
     "'make upload SKIP_EXISTING=1' to send the rest"
-say "uploaded ${files[*]##*/} to ${url}; 'make check-published' installs and tests them from there"
+say "uploaded ${files[*]##*/} to ${url}; 'make check-published' with the same settings installs and tests them from there"

@@ -16,6 +16,7 @@ PACKAGE, TESTS, BUILD_DIR, TOOLS_BIN, BENCH_RESULTS (default bench/results.md).
 import io
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -75,11 +76,14 @@ class Bench:
         return time.monotonic() - start
 
     def fresh_copy(self, name):
-        """The files a fresh clone would hold (tracked, or untracked and not ignored)."""
+        """A clone of the work tree as it is: the files git tracks, or would (untracked, not
+        ignored), committed at this checkout's commit time. A repository of its own: inside
+        BUILD_DIR, git would otherwise see it as an ignored folder of this checkout."""
         dest = self.work / name
         shutil.rmtree(dest, ignore_errors=True)
+        git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
         listed = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            [*git, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
             cwd=ROOT,
             check=True,
             capture_output=True,
@@ -89,6 +93,10 @@ class Bench:
             if (ROOT / file).exists():
                 (dest / file).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ROOT / file, dest / file)
+        date = f"@{self.env['SOURCE_DATE_EPOCH']} +0000"
+        env = {**self.env, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "bench"]):
+            subprocess.run([*git, *args], cwd=dest, env=env, check=True, capture_output=True)
         return dest
 
     def make_env(self):
@@ -101,8 +109,10 @@ class Bench:
         cmd = ["make", "--no-print-directory", "-C", str(project)]
         took = self.run(f"template-{round_}", [cmd], ROOT, self.make_env())
         again = self.run(f"no-change-{round_}", [cmd], ROOT, self.make_env())
-        # step.sh announces every container it starts, as "step: <step> in IMAGE with ENGINE".
-        if "step: " in (self.work / f"no-change-{round_}.log").read_text():
+        # step.sh announces every container it starts, as "step: STEP in IMAGE with ENGINE".
+        if re.search(
+            r"^step: \w+ in .* with \S+$", (self.work / f"no-change-{round_}.log").read_text(), re.M
+        ):
             self.containers_on_no_change += 1
         self.wheels.setdefault("template", next((project / "wheelhouse").glob("*.whl")))
         return took, again
@@ -202,7 +212,7 @@ class Bench:
         print(report)
         results = ROOT / self.env.get("BENCH_RESULTS", "bench/results.md")
         results.write_text(report)
-        say(f"wrote {results.relative_to(ROOT)}")
+        say(f"wrote {results}")
 
     def report(self):
         med = {name: statistics.median(times) for name, times in self.times.items()}

@@ -15,6 +15,7 @@ main() {
   # The same setuptools the template's isolated builds get (pyproject.toml pins it).
   setuptools=$(sed -n 's/.*"\(setuptools==[^"]*\)".*/\1/p' "${src}/pyproject.toml")
   pythons=$(select_pythons) || exit 1
+  mkdir -p "${outdir}"
   cd "${src}"
   while read -r tag py; do
     raw=${outdir}/raw/${tag}
@@ -23,8 +24,10 @@ main() {
     run make -s -C "${PACKAGE:-minty}/mstplib" clean all
     rm -rf build ./*.egg-info
     log=${outdir}/bdist_wheel-${tag}.log
-    run "${py}" setup.py bdist_wheel --dist-dir "${raw}" >"${log}" 2>&1 ||
-      die "setup.py bdist_wheel failed under ${tag}; see ${log}"
+    if ! run "${py}" setup.py bdist_wheel --dist-dir "${raw}" >"${log}" 2>&1; then
+      tail -n 20 "${log}" >&2
+      die "setup.py bdist_wheel failed under ${tag} (log above); fix setup.py or the C code"
+    fi
     run auditwheel repair --plat "${plat}" --wheel-dir "${outdir}/${tag}" "${raw}"/*.whl >/dev/null
     run "${py}" -m venv "/tmp/venv-${tag}"
     run "/tmp/venv-${tag}/bin/python" -m pip install --quiet --disable-pip-version-check \

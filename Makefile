@@ -46,7 +46,7 @@ DIST_PREFIX := $(shell echo '$(NAME)' | tr 'A-Z.-' 'a-z__')
 SDIST    := $(DIST_DIR)/$(DIST_PREFIX)-$(VERSION).tar.gz
 SOURCES  := $(wildcard setup.py setup.cfg pyproject.toml MANIFEST.in README.md LICENSE) \
             $(shell find $(PACKAGE) -type f ! -name '*.pyc' ! -name '*.o' ! -name '*.so' 2>/dev/null)
-PIPELINE := $(wildcard scripts/*.sh docker/*.sh) $(wildcard $(TESTS)/*.py) $(BUILD_DIR)/settings
+PIPELINE := scripts/step.sh scripts/lib.sh $(wildcard docker/*.sh) $(wildcard $(TESTS)/*.py) $(BUILD_DIR)/settings
 
 export ARCH MANYLINUX MANYLINUX_IMAGE CONTAINER_ENGINE PYTHONS PLAT STRIP JOBS SOURCE_DATE_EPOCH TESTS \
        PYTEST_VERSION BUILD_DIR DIST_DIR WHEELHOUSE CACHE_VOLUME TOOLS_PYTHON V SDIST DIST_PREFIX

@@ -2,7 +2,7 @@
 # Targets are documented as ".PHONY: name  ## text", settings as "NAME ?= default## text".
 BEGIN { print "Targets:" }
 /^\.PHONY: [a-z-]+ +## / {
-  name = $2; sub(/^[^#]*## /, ""); printf "  %-12s %s\n", name, $0
+  name = $2; sub(/^[^#]*## /, ""); printf "  %-16s %s\n", name, $0
 }
 /^[A-Z_]+ +\?=/ {
   line = $0; name = $1

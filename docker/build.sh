@@ -24,7 +24,8 @@ main() {
     tar -xzf "${sdist}" -C "${work}"
     say "building the wheel with ${tag} ($(basename "${sdist}"))"
     if ! build_wheel "${py}" "${work}"/*/ "${work}/out" >"${work}/build.log" 2>&1; then
-      tail -n 30 "${work}/build.log" >&2
+      # The compiler's own complaints first: a build backend's traceback would bury them.
+      grep -E '(error|warning):' "${work}/build.log" | head -n 20 >&2 || tail -n 30 "${work}/build.log" >&2
       die "building the wheel with ${tag} failed (log above); fix the C code or setup.py and run again"
     fi
     [[ "${V:-0}" == 1 ]] && cat "${work}/build.log"

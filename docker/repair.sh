@@ -39,7 +39,7 @@ summarize() {
   local wheel=$1 shown tag bundled
   shown=$(auditwheel show "${wheel}" 2>&1) || die "auditwheel show failed on ${wheel}: ${shown}"
   tag=$(sed -n 's/.*consistent with the following platform tag: "\([^"]*\)".*/\1/p' <<<"${shown//$'\n'/ }")
-  bundled=$(unzip -Z1 "${wheel}" | sed -n 's|^[^/]*\.libs/||p' | tr '\n' ' ')
+  bundled=$(unzip -Z1 "${wheel}" | sed -n 's|^[^/]*\.libs/\(..*\)|\1|p' | paste -sd' ')
   say "  $(basename "${wheel}"): ${tag:-unknown tag}; bundled: ${bundled:-nothing}"
 }
 

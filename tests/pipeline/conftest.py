@@ -1,6 +1,7 @@
 """Shared fixtures: copies of the project to run make in, and the container engine check."""
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,6 +12,23 @@ import pytest
 collect_ignore = ["fixtures"]
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# `make test` exports its settings and passes its command line on (MAKEFLAGS); the projects
+# these tests run make in must start from their own defaults. The engine's image stays.
+_SETTINGS = re.findall(r"^([A-Z_]+) +\?=", (ROOT / "Makefile").read_text(), flags=re.M)
+for _name in {
+    *_SETTINGS,
+    "MAKEFLAGS",
+    "MFLAGS",
+    "MAKELEVEL",
+    "NAME",
+    "VERSION",
+    "SDIST",
+    "DIST_PREFIX",
+    "TOOLS_BIN",
+}:
+    if _name not in ("MANYLINUX_IMAGE", "CONTAINER_ENGINE"):
+        os.environ.pop(_name, None)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # The template's machinery, which every project built from it carries unchanged.
 MACHINERY = ["Makefile", "scripts", "docker"]

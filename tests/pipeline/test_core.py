@@ -52,13 +52,13 @@ def test_extension_module_gets_one_wheel_per_interpreter(engine, fixture_project
 
 
 def test_repair_grafts_a_library_outside_the_policy(engine, fixture_project):
-    project = fixture_project("zlibpkg")
-    result = make(project, "PACKAGE=zlibpkg", "PYTHONS=cp312")
+    project = fixture_project("graftpkg")
+    result = make(project, "PACKAGE=graftpkg", "PYTHONS=cp312")
     (wheel,) = (project / "wheelhouse").glob("*.whl")
     with zipfile.ZipFile(wheel) as whl:
-        grafted = [n for n in whl.namelist() if n.startswith("zlibpkg.libs/libz")]
-    assert grafted, "libz was not grafted into the wheel"
-    assert "bundled: libz" in result.stdout
+        grafted = [n for n in whl.namelist() if n.startswith("graftpkg.libs/libbz2")]
+    assert grafted, "libbz2 was not grafted into the wheel"
+    assert "bundled: libbz2" in result.stdout
 
 
 def test_nothing_to_do_when_nothing_changed(engine, project):

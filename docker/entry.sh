@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One pipeline step over a prepared folder, in the build container (or on the host).
-#   docker/entry.sh wheels|repair|verify IO
+#   docker/entry.sh wheels|repair|wheels+repair|verify IO
 # IO/in holds the step's input (the sdist, or wheels), IO/tests the package's tests; results go
-# to IO/out. repair also verifies, so only wheels that pass their tests leave the container.
+# to IO/out/wheels and IO/out/wheelhouse. repair also verifies, so only wheels that pass their
+# tests leave the container. wheels+repair does both in one container, as a full make does.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/../scripts/lib.sh"
@@ -11,9 +12,12 @@ step=$1 io=$2
 if [[ "${IN_CONTAINER:-0}" == 1 && ! -d /opt/python ]]; then
   die "the image has no /opt/python, so it is not a manylinux image; set MANYLINUX_IMAGE to one (quay.io/pypa/manylinux_2_28_x86_64, say)"
 fi
+build() { "${here}/build.sh" "$(find "${io}/in" -maxdepth 1 -name '*.tar.gz' | head -n 1)" "${io}/out/wheels"; }
+repair() { "${here}/repair.sh" "$1" "${io}/out/wheelhouse" && "${here}/verify.sh" "${io}/out/wheelhouse" "${io}/tests"; }
 case "${step}" in
-  wheels) "${here}/build.sh" "$(find "${io}/in" -maxdepth 1 -name '*.tar.gz' | head -n 1)" "${io}/out" ;;
-  repair) "${here}/repair.sh" "${io}/in" "${io}/out" && "${here}/verify.sh" "${io}/out" "${io}/tests" ;;
+  wheels) build ;;
+  repair) repair "${io}/in" ;;
+  wheels+repair) build && repair "${io}/out/wheels" ;;
   verify) "${here}/verify.sh" "${io}/in" "${io}/tests" ;;
-  *) die "unknown step '${step}'; use wheels, repair or verify" ;;
+  *) die "unknown step '${step}'; use wheels, repair, wheels+repair or verify" ;;
 esac

@@ -43,8 +43,9 @@ fi
 find "${src}" -exec touch --no-dereference --date="@${SOURCE_DATE_EPOCH}" {} +
 
 say "building the sdist"
-if ! (cd "${src}" && run "${python}" -m build --sdist --installer uv --outdir "${tmp}" .) \
-  >"${tmp}.log" 2>&1; then
+# uv makes the isolated build environment; from its cache alone when that holds the backend.
+uv_build=("${TOOLS_BIN:-${build_dir}/tools/bin}/uv" build --no-config --python "${python}" --sdist --out-dir "${tmp}" .)
+if ! (cd "${src}" && { run "${uv_build[@]}" --offline || run "${uv_build[@]}"; }) >"${tmp}.log" 2>&1; then
   tail -n 20 "${tmp}.log" >&2
   die "building the sdist failed (log above); check setup.cfg and pyproject.toml"
 fi

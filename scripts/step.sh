@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run one pipeline step in a manylinux container, or on the host when there is no engine.
-#   scripts/step.sh wheels|repair|verify|config
+#   scripts/step.sh wheels|repair|wheels+repair|verify|config
 #     wheels  build the wheels from the sdist              -> BUILD_DIR/wheels/
 #     repair  auditwheel repair + verify under every Python -> WHEELHOUSE/
+#     wheels+repair  both, in one container (what a full make runs)
 #     verify  verify the wheels already in WHEELHOUSE
 #     config  check ARCH, MANYLINUX and PLAT, and show the image they select
 # Called by make, which passes the settings as environment variables (see 'make help').
@@ -43,7 +44,7 @@ stage() {
   local io=$1
   rm -rf "${io}" && mkdir -p "${io}/in" "${io}/out" "${io}/src/scripts"
   case "${step}" in
-    wheels)
+    wheels | wheels+repair)
       [[ -f "${SDIST}" ]] || die "no sdist at ${SDIST}; run 'make sdist' first"
       cp "${SDIST}" "${io}/in/"
       ;;
@@ -66,7 +67,7 @@ copy_wheels() {
 }
 
 run_in_container() {
-  local engine=$1 io=$2 name="build-${step}-$$-${RANDOM}"
+  local engine=$1 io=$2 name="build-${step/+/-}-$$-${RANDOM}"
   "${engine}" info >/dev/null 2>&1 ||
     die "${engine} is installed but its daemon does not answer; start it (or check DOCKER_HOST), or use CONTAINER_ENGINE=none"
   if ! "${engine}" image inspect "${MANYLINUX_IMAGE}" >/dev/null 2>&1; then
@@ -135,7 +136,7 @@ publish() {
 main() {
   step=${1:-}
   case "${step}" in
-    wheels | repair | verify | config) ;;
+    wheels | repair | wheels+repair | verify | config) ;;
     *) die "unknown step '${step}'; use wheels, repair, verify or config" ;;
   esac
   check_target
@@ -149,7 +150,7 @@ main() {
   engine=$(choose_engine)
   check_emulation "${engine}"
   writable_dir "${BUILD_DIR}" BUILD_DIR
-  [[ "${step}" == repair ]] && writable_dir "${WHEELHOUSE}" WHEELHOUSE
+  [[ "${step}" == *repair ]] && writable_dir "${WHEELHOUSE}" WHEELHOUSE
   BUILD_DIR=$(cd "${BUILD_DIR}" && pwd)
   io=${BUILD_DIR}/io-${step}
   stage "${io}"
@@ -165,8 +166,12 @@ main() {
     run_in_container "${engine}" "${io}"
   fi
   case "${step}" in
-    wheels) publish "${io}/out" "${BUILD_DIR}/wheels" ;;
-    repair) publish "${io}/out" "${WHEELHOUSE}" ;;
+    wheels) publish "${io}/out/wheels" "${BUILD_DIR}/wheels" ;;
+    repair) publish "${io}/out/wheelhouse" "${WHEELHOUSE}" ;;
+    wheels+repair)
+      publish "${io}/out/wheels" "${BUILD_DIR}/wheels"
+      publish "${io}/out/wheelhouse" "${WHEELHOUSE}"
+      ;;
   esac
   rm -rf "${io}"
 }

@@ -138,8 +138,8 @@ def build_containers(project):
 @pytest.mark.parametrize(
     ("sig", "when"),
     [
-        (signal.SIGINT, "wheels in "),
-        (signal.SIGTERM, "repair in "),
+        (signal.SIGINT, "building the wheel"),
+        (signal.SIGTERM, "repairing"),
         (signal.SIGTERM, "verify: testing"),
     ],
 )

@@ -100,8 +100,9 @@ stop() {
     say "no local index runs (no live pid in ${pidfile})"
     return
   fi
-  kill "${pid}"
-  while is_index "${pid}"; do
+  # setsid made the server its own process group: end any workers it forked too.
+  kill -- "-${pid}" 2>/dev/null || kill "${pid}"
+  while is_index "${pid}" || listening; do
     ((tries++ < 50)) || die "the local index (pid ${pid}) does not stop; end it with 'kill -9 ${pid}'"
     sleep 0.1
   done

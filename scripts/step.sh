@@ -17,7 +17,7 @@ root=$(dirname "${here}")
 : "${WHEELHOUSE:=wheelhouse}" "${TESTS:=tests/package}" "${SDIST:=}" "${CACHE_VOLUME:=manylinux-build-cache}"
 : "${ARCH:=$(uname -m)}"
 
-# Print the engine to use, or "none" for the host; says why on stdout of the caller.
+# Print the engine to use, or "none" to build on the host; main says which and why.
 choose_engine() {
   case "${CONTAINER_ENGINE}" in
     none) echo none ;;

@@ -76,7 +76,7 @@ run_in_container() {
       die "image ${MANYLINUX_IMAGE} is not here and cannot be pulled; check MANYLINUX, ARCH or MANYLINUX_IMAGE"
   fi
   check_image "${engine}"
-  local envs=(-e IN_CONTAINER=1 -e UV_CACHE_DIR=/cache/uv -e PIP_CACHE_DIR=/cache/pip)
+  local envs=(-e IN_CONTAINER=1 -e CACHE_DIR=/cache -e UV_CACHE_DIR=/cache/uv -e PIP_CACHE_DIR=/cache/pip)
   local var
   for var in PYTHONS PLAT STRIP SOURCE_DATE_EPOCH JOBS V PYTEST_VERSION; do
     [[ -n "${!var:-}" ]] && envs+=(-e "${var}=${!var}")
@@ -107,7 +107,7 @@ run_on_host() {
   local io=$1
   # Tools (uv, auditwheel) from the project's tools environment, after the user's PATH so
   # that python3.X still means the user's interpreters.
-  PATH="${PATH}:${TOOLS_BIN:-${BUILD_DIR}/tools/bin}" UV_CACHE_DIR="${BUILD_DIR}/cache/uv" \
+  PATH="${PATH}:${TOOLS_BIN:-${BUILD_DIR}/tools/bin}" CACHE_DIR="${BUILD_DIR}/cache" UV_CACHE_DIR="${BUILD_DIR}/cache/uv" \
     BUILD_ROOT="${TMPDIR:-/tmp}/wheel-build-$(id -u)" "${io}/src/docker/entry.sh" "${step}" "${io}"
 }
 

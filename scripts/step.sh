@@ -137,17 +137,21 @@ main() {
   step=${1:-}
   case "${step}" in
     wheels | repair | wheels+repair | verify | config) ;;
-    *) die "unknown step '${step}'; use wheels, repair, verify or config" ;;
+    *) die "unknown step '${step}'; use wheels, repair, wheels+repair, verify or config" ;;
   esac
   check_target
   [[ "${JOBS:-1}" =~ ^[1-9][0-9]*$ ]] || die "JOBS=${JOBS} is not a positive whole number; use e.g. JOBS=2"
   [[ "${STRIP:-1}" =~ ^[01]$ ]] || die "STRIP=${STRIP} must be 1 (strip the libraries) or 0 (keep symbols)"
-  if [[ "${step}" == config ]]; then
-    say "${ARCH} ${MANYLINUX} wheels from ${MANYLINUX_IMAGE}, repaired to ${PLAT:-its AUDITWHEEL_PLAT}"
-    return
-  fi
   local engine io
   engine=$(choose_engine)
+  if [[ "${step}" == config ]]; then
+    if [[ "${engine}" == none ]]; then
+      say "${ARCH} wheels on the host, repaired to ${PLAT:-the newest policy the host glibc allows}"
+    else
+      say "${ARCH} ${MANYLINUX} wheels from ${MANYLINUX_IMAGE}, repaired to ${PLAT:-its AUDITWHEEL_PLAT}"
+    fi
+    return
+  fi
   check_emulation "${engine}"
   writable_dir "${BUILD_DIR}" BUILD_DIR
   [[ "${step}" == *repair ]] && writable_dir "${WHEELHOUSE}" WHEELHOUSE

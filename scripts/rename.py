@@ -7,8 +7,8 @@ NAME is the distribution name (PyPI's rules; written in its PEP 503 form); the i
 derived from it (my-pkg imports as my_pkg). LIB renames the C library: its file lib<LIB>.so, its
 folder <package>/<LIB>lib, its sources and its function and macro prefixes. AUTHOR, AUTHOR_EMAIL,
 DESCRIPTION and URL go into setup.cfg (AUTHOR into LICENSE too). FORCE=1 renames even when the
-working tree has uncommitted changes. The current names are read from the tree (setup.cfg name,
-the Makefile's PACKAGE, setup.py's LIBRARY_NAME), so a project can be renamed again. Lines that
+working tree has uncommitted changes. The current names are read from the tree (scripts/project.py,
+setup.py's LIBRARY_NAME), so a project can be renamed again. Lines that
 contain "rename: keep" are left as they are. Rewritten Python files are reformatted with the ruff
 in TOOLS_BIN (make sets it), since a name of another length moves lines across the limit.
 Standard library only; Python 3.9+.
@@ -22,6 +22,8 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+
+import project
 
 PROG = "rename"
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,23 +112,14 @@ def check_lib(lib, current):
         raise Refused(f"LIB '{lib}' is the library's current name; leave LIB empty to keep it")
 
 
-def read(path, pattern, what, fix):
-    """The first group of the first line of a file that matches pattern; Refused if there is none."""
-    text = (ROOT / path).read_text() if (ROOT / path).is_file() else ""
-    found = re.search(pattern, text, flags=re.M)
-    if not found:
-        raise Refused(f"{path} has no {what}, so the current name is unknown; {fix}")
-    return found.group(1)
-
-
 def current_names():
     """(distribution, import package, C library or None), as the tree has them now."""
-    dist = read("setup.cfg", r"^name\s*=\s*(\S+)\s*$", "'name =' line", "add the [metadata] name")
-    package = read("Makefile", r"^PACKAGE\s*\?=\s*(\w+)##", "'PACKAGE ?= name##' setting", "restore it")
+    try:
+        dist, _, package, _ = project.identity(ROOT)
+    except project.Problem as problem:
+        raise Refused(f"{problem}; the current name is unknown") from None
     if not (ROOT / package / "__init__.py").is_file():
-        raise Refused(
-            f"the Makefile's PACKAGE is {package}, but {package}/__init__.py is missing; fix PACKAGE"
-        )
+        raise Refused(f"the import package {package} has no {package}/__init__.py; fix the metadata")
     setup_py = (ROOT / "setup.py").read_text() if (ROOT / "setup.py").is_file() else ""
     lib = re.search(r"^LIBRARY_NAME\s*=\s*[\"']lib(\w+)\.so[\"']", setup_py, flags=re.M)
     return dist, package, lib.group(1) if lib else None

@@ -11,16 +11,9 @@ root=$(dirname "${here}")
 
 outdir=${1:?usage: scripts/sdist.sh OUTDIR}
 
-# Name and version as make read them (NAME, VERSION): catch a broken setup.cfg before building.
-check_metadata() {
-  [[ -n "${NAME:-}" ]] || die "setup.cfg has no 'name = ...' under [metadata]; add the distribution's name"
-  [[ -n "${VERSION:-}" ]] ||
-    die "no __version__ = \"...\" found in ${PACKAGE:-the package}/__init__.py; add one (e.g. 1.0.0)"
-  "${python}" -c 'import sys; from packaging.version import Version; Version(sys.argv[1])' "${VERSION}" \
-    2>/dev/null || die "version '${VERSION}' is not a valid PEP 440 version; use one like 1.2.0 or 1.2.0rc1"
-}
 python=${TOOLS_BIN:-${root}/.build/tools/bin}/python
-check_metadata
+# Name and version, checked before building: project.py says what is wrong with the metadata.
+"${python}" "${here}/project.py" --check >/dev/null || exit 1
 writable_dir "${BUILD_DIR:=${root}/.build}" BUILD_DIR
 writable_dir "${outdir}" DIST_DIR
 build_dir=$(cd "${BUILD_DIR}" && pwd)

@@ -15,13 +15,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # `make test` exports its settings and passes its command line on (MAKEFLAGS); the projects
 # these tests run make in must start from their own defaults. The engine's image stays.
-_SETTINGS = re.findall(r"^([A-Z_]+) +\?=", (ROOT / "Makefile").read_text(), flags=re.M)
+_SETTINGS = re.findall(
+    r"^([A-Z_]+) +\?=",
+    (ROOT / "Makefile").read_text() + (ROOT / "scripts/pipeline.mk").read_text(),
+    flags=re.M,
+)
 for _name in {
     *_SETTINGS,
     "MAKEFLAGS",
     "MFLAGS",
     "MAKELEVEL",
     "NAME",
+    "PROJECT",
+    "PROJECT_NAME",
+    "PACKAGE",
     "VERSION",
     "SDIST",
     "DIST_PREFIX",

@@ -1,0 +1,161 @@
+# The pipeline's rules and settings, included by the project's Makefile (which sets TESTS and may
+# override any setting here). It names no project: name, version and import package come from the
+# project's metadata (scripts/project.py). Targets are documented as ".PHONY: name  ## text",
+# settings as "NAME ?= default## text"; `make help` prints both.
+
+# ---- settings --------------------------------------------------------------------------------
+ARCH             ?= $(shell uname -m)##        x86_64, aarch64, i686, ppc64le, s390x
+MANYLINUX        ?= manylinux_2_28##           manylinux2014, manylinux_2_28, manylinux_2_34, musllinux_1_2
+MANYLINUX_TAG    ?= 2026.10.26-1##             image tag, pinned so a release can be rebuilt
+MANYLINUX_IMAGE  ?= quay.io/pypa/$(MANYLINUX)_$(ARCH):$(MANYLINUX_TAG)## any image with /opt/python
+CONTAINER_ENGINE ?= auto##                     docker, podman, none (host), auto: docker, podman or none
+PYTHONS          ?=##                          e.g. "cp39 cp313"; empty: every CPython 3.9+
+PLAT             ?=##                          auditwheel target, e.g. manylinux_2_28_x86_64; empty: the image's
+STRIP            ?= 1##                        1: strip debug symbols from the libraries; 0: keep them
+JOBS             ?= $(shell nproc 2>/dev/null || echo 2)## interpreters verified in parallel
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || stat -c %Y setup.cfg)## timestamp inside wheels and sdist
+PYTEST_VERSION   ?= 8.4.2##                    pytest used for those tests
+BUILD_DIR        ?= .build##                   tools, caches, intermediate wheels
+DIST_DIR         ?= dist##                     the sdist
+WHEELHOUSE       ?= wheelhouse##               repaired, verified wheels
+CACHE_VOLUME     ?= $(PACKAGE)-build-cache##   engine volume keeping uv and pip caches between runs
+TOOLS_PYTHON     ?= python3##                  Python 3.10+ for the host tools environment
+TOOLS            ?= $(BUILD_DIR)/tools##       the host tools environment (see scripts/tools.txt)
+REPOSITORY       ?= pypi##                     upload to this .pypirc section: pypi, testpypi, local, ...
+REPOSITORY_URL   ?=##                          upload to this URL instead (credentials: TWINE_USERNAME/PASSWORD)
+PYPIRC           ?= ~/.pypirc##                twine's settings and credentials (see .pypirc.example)
+SKIP_EXISTING    ?= 0##                        1: skip files already on the index (finish an interrupted upload)
+DRY_RUN          ?= 0##                        1: upload shows what it would send, and where, and sends nothing
+INDEX_URL        ?=##                          simple index check-published installs from; empty: the upload's
+INDEX_HOST       ?= 127.0.0.1##                address of the local index (make index-start)
+INDEX_PORT       ?= 8765##                     port of the local index
+REPEAT           ?= 3##                        make bench: runs of each contender, for the median and spread
+LIB              ?=##                          make rename: the C library's new name (libLIB.so); empty: keep it
+AUTHOR           ?=##                          make rename: author for setup.cfg and LICENSE; empty: keep it
+AUTHOR_EMAIL     ?=##                          make rename: author_email for setup.cfg; empty: keep it
+DESCRIPTION      ?=##                          make rename: one-line description for setup.cfg; empty: keep it
+URL              ?=##                          make rename: project URL for setup.cfg; empty: keep it
+FORCE            ?= 0##                        make rename: 1 renames even with uncommitted changes
+V                ?= 0##                        1: show every command
+# ----------------------------------------------------------------------------------------------
+
+# The project's name, version, import package and file-name prefix, from setup.cfg or
+# pyproject.toml; empty when they cannot be read, and scripts/sdist.sh then says why.
+# PACKAGE may be set to override the import package.
+PROJECT      := $(shell $(TOOLS_PYTHON) scripts/project.py 2>/dev/null)
+PROJECT_NAME := $(word 1,$(PROJECT))
+VERSION      := $(word 2,$(PROJECT))
+PACKAGE      := $(or $(PACKAGE),$(word 3,$(PROJECT)))
+DIST_PREFIX  := $(word 4,$(PROJECT))
+SDIST    := $(DIST_DIR)/$(DIST_PREFIX)-$(VERSION).tar.gz
+SOURCES  := $(wildcard setup.py setup.cfg pyproject.toml MANIFEST.in README.md LICENSE) \
+            $(shell find $(PACKAGE) -type f ! -name '*.pyc' ! -name '*.o' ! -name '*.so' 2>/dev/null)
+PIPELINE := scripts/step.sh scripts/lib.sh $(wildcard docker/*.sh) $(wildcard $(TESTS)/*.py) $(BUILD_DIR)/settings
+
+export ARCH MANYLINUX MANYLINUX_IMAGE CONTAINER_ENGINE PYTHONS PLAT STRIP JOBS SOURCE_DATE_EPOCH TESTS \
+       PYTEST_VERSION BUILD_DIR DIST_DIR WHEELHOUSE CACHE_VOLUME TOOLS_PYTHON V SDIST DIST_PREFIX
+export PROJECT_NAME VERSION PACKAGE
+# Not $(abspath): it splits a checkout path with spaces into words.
+export TOOLS_BIN := $(if $(filter /%,$(TOOLS)),$(TOOLS),$(CURDIR)/$(TOOLS))/bin
+export REPOSITORY REPOSITORY_URL PYPIRC SKIP_EXISTING DRY_RUN INDEX_URL INDEX_HOST INDEX_PORT
+
+ifneq ($(V),1)
+.SILENT:
+endif
+
+.DEFAULT_GOAL := all
+.PHONY: all  ## sdist, wheels, repair and verify; then list what was made (the main job)
+all: config sdist wheels repair
+	echo "$(WHEELHOUSE)/:"; ls -1 $(WHEELHOUSE) | sed 's/^/  /'
+	echo "$(DIST_DIR)/:"; ls -1 $(DIST_DIR) | sed 's/^/  /'
+
+.PHONY: sdist  ## build the source distribution into DIST_DIR
+sdist: $(SDIST)
+$(SDIST): $(SOURCES) scripts/sdist.sh scripts/normalize_sdist.py | $(TOOLS)
+	scripts/sdist.sh $(DIST_DIR)
+
+.PHONY: wheels  ## build wheels from the sdist in one container, for every interpreter in PYTHONS
+wheels: config $(BUILD_DIR)/wheels.stamp
+# When this run goes on to repair, one container builds, repairs and verifies; both stamps then
+# get the same time, so make sees the repair as done.
+ONE_CONTAINER := $(filter-out sdist wheels config,$(or $(MAKECMDGOALS),all))
+$(BUILD_DIR)/wheels.stamp: $(SDIST) $(PIPELINE)
+	scripts/step.sh $(if $(ONE_CONTAINER),wheels+repair,wheels)
+	touch $@ $(if $(ONE_CONTAINER),$(BUILD_DIR)/repair.stamp)
+
+.PHONY: repair  ## auditwheel repair to PLAT, then test each wheel under every interpreter
+repair: config $(BUILD_DIR)/repair.stamp
+$(BUILD_DIR)/repair.stamp: $(BUILD_DIR)/wheels.stamp
+	scripts/step.sh repair
+	touch $@
+
+.PHONY: verify  ## test the wheels in WHEELHOUSE again, each in a fresh environment per interpreter
+verify: config
+	scripts/step.sh verify
+
+.PHONY: config  ## check ARCH, MANYLINUX and PLAT; show the image and repair policy they select
+config:
+	scripts/step.sh config
+
+.PHONY: upload  ## check WHEELHOUSE and the sdist, then twine upload them to REPOSITORY (or REPOSITORY_URL)
+upload: | $(TOOLS)
+	scripts/upload.sh
+
+.PHONY: check-published  ## install the uploaded version from that index in a fresh venv and run TESTS
+check-published: | $(TOOLS)
+	scripts/check_published.sh
+
+.PHONY: index-start  ## start a local package index to rehearse a release (make upload REPOSITORY=local)
+index-start: | $(TOOLS)
+	scripts/index.sh start
+
+.PHONY: index-stop  ## stop the local package index (its packages stay in BUILD_DIR/index)
+index-stop:
+	scripts/index.sh stop
+
+.PHONY: test  ## run the project's tests (pytest tests/pipeline; container tests need an engine)
+test: | $(TOOLS)
+	$(TOOLS)/bin/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: bench  ## time make against cibuildwheel and the old recipe (REPEAT runs); writes bench/results.md
+bench: | $(TOOLS)
+	REPEAT=$(REPEAT) PACKAGE=$(PACKAGE) $(TOOLS)/bin/python bench/bench.py
+
+.PHONY: lint  ## shellcheck the scripts and ruff the Python files
+lint: | $(TOOLS)
+	$(TOOLS)/bin/shellcheck scripts/*.sh docker/*.sh bench/*.sh .ci/run
+	$(TOOLS)/bin/ruff check .
+	$(TOOLS)/bin/ruff format --check .
+
+.PHONY: tools  ## install the pinned host tools into BUILD_DIR/tools
+tools: $(TOOLS)
+$(TOOLS): scripts/tools.txt
+	scripts/tools.sh $(TOOLS)
+	touch $@
+
+.PHONY: clean  ## remove everything the build made (the tools environment too)
+clean:
+	rm -rf $(BUILD_DIR) $(DIST_DIR) $(WHEELHOUSE)
+
+.PHONY: rename  ## make the template your project: make rename NAME=my-pkg [LIB=... AUTHOR=... URL=...]
+# NAME is rename's alone: the project's current name is PROJECT_NAME, read from its metadata.
+rename: export LIB := $(LIB)
+rename: export AUTHOR := $(AUTHOR)
+rename: export AUTHOR_EMAIL := $(AUTHOR_EMAIL)
+rename: export DESCRIPTION := $(DESCRIPTION)
+rename: export URL := $(URL)
+rename: export FORCE := $(FORCE)
+rename: | $(TOOLS)
+	$(TOOLS)/bin/python scripts/rename.py
+
+.PHONY: help  ## list the targets and the settings with their defaults
+help:
+	awk -f scripts/help.awk $(MAKEFILE_LIST)
+
+# The settings a build depends on; the file changes only when they do, so make rebuilds then.
+SETTINGS := $(MANYLINUX_IMAGE) $(CONTAINER_ENGINE) $(PYTHONS) $(PLAT) $(STRIP) $(SOURCE_DATE_EPOCH)
+$(BUILD_DIR)/settings: FORCE
+	mkdir -p $(@D)
+	echo '$(SETTINGS)' | cmp -s - $@ || echo '$(SETTINGS)' >$@
+.PHONY: FORCE
+FORCE:

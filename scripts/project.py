@@ -1,0 +1,150 @@
+"""Print the project's identity, read from its own metadata, for make and the scripts.
+
+    python3 scripts/project.py            -> "NAME VERSION PACKAGE DIST_PREFIX" on one line
+    python3 scripts/project.py --check    -> the same, or one line on stderr naming the problem
+
+The distribution name and version come from pyproject.toml's [project] table when it has one
+(PEP 621), else from setup.cfg's [metadata]. A version given as "attr: pkg.__version__" (setup.cfg)
+or as dynamic with [tool.setuptools.dynamic] version = {attr = ...} is read from that module's
+source, without importing it. The import package is the first of setup.cfg's [options] packages or
+pyproject's [tool.setuptools] packages, else the distribution name with '-' and '.' as '_'.
+DIST_PREFIX is the name as sdist and wheel file names spell it. Standard library only; Python 3.10+
+(pyproject.toml needs 3.11's tomllib, or tomli).
+"""
+
+import ast
+import configparser
+import re
+import sys
+from pathlib import Path
+
+PROG = "project"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Problem(Exception):
+    """Metadata the pipeline cannot use: str() is the cause and the fix."""
+
+
+def load_toml(path):
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise Problem(f"reading {path.name} needs Python 3.11+; set TOOLS_PYTHON to one") from None
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise Problem(f"{path.name} is not valid TOML ({err}); fix it") from None
+
+
+def from_pyproject(root):
+    """(name, version or an attr: spec, packages) from [project], or None without that table."""
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return None
+    data = load_toml(path)
+    project = data.get("project")
+    if project is None:
+        return None
+    name, version = project.get("name", ""), project.get("version", "")
+    setuptools = data.get("tool", {}).get("setuptools", {})
+    if not version and "version" in project.get("dynamic", []):
+        attr = setuptools.get("dynamic", {}).get("version", {}).get("attr")
+        if not attr:
+            raise Problem(
+                "pyproject.toml declares a dynamic version but no [tool.setuptools.dynamic] "
+                'version = {attr = "package.__version__"}; add one, or a static version'
+            )
+        version = f"attr: {attr}"
+    packages = setuptools.get("packages", [])
+    return name, version, packages if isinstance(packages, list) else []
+
+
+def from_setup_cfg(root):
+    path = root / "setup.cfg"
+    config = configparser.ConfigParser(interpolation=None)
+    try:
+        config.read(path)
+    except configparser.Error as err:
+        raise Problem(f"setup.cfg cannot be read ({err}); fix it") from None
+    metadata = config["metadata"] if config.has_section("metadata") else {}
+    packages = config.get("options", "packages", fallback="").split()
+    return metadata.get("name", ""), metadata.get("version", ""), [p for p in packages if p != "find:"]
+
+
+def read_attr(root, spec, source):
+    """The string assigned to pkg.mod.__version__ (spec "pkg.mod.__version__") in its source file."""
+    module, _, variable = spec.strip().rpartition(".")
+    base = root / Path(*module.split("."))
+    for path in (base / "__init__.py", base.with_suffix(".py"), root / "src" / base.relative_to(root)):
+        if path.is_dir():
+            path = path / "__init__.py"
+        if path.is_file():
+            break
+    else:
+        raise Problem(f"{source} takes the version from {spec}, but {module} is not here; fix the attr")
+    for node in ast.parse(path.read_text(), str(path)).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == variable for t in node.targets):
+            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                return node.value.value
+    rel = path.relative_to(root)
+    raise Problem(f'no {variable} = "..." found in {rel}; add one (e.g. {variable} = "1.0.0")')
+
+
+def identity(root):
+    found = from_pyproject(root)
+    source = "pyproject.toml"
+    if found is None:
+        found, source = from_setup_cfg(root), "setup.cfg"
+    name, version, packages = found
+    if not name:
+        where = "[project]" if source == "pyproject.toml" else "[metadata]"
+        raise Problem(f"{source} has no 'name = ...' under {where}; add the distribution's name")
+    if version.startswith("attr:"):
+        version = read_attr(root, version[len("attr:") :], source)
+    if not version:
+        raise Problem(f"{source} gives no version; add one, or take it from __version__ with attr:")
+    package = packages[0].split(".")[0] if packages else re.sub(r"[-.]+", "_", name).lower()
+    prefix = re.sub(r"[-_.]+", "_", name).lower()
+    return name, version, package, prefix
+
+
+def check_version(version):
+    """Refuse a version that is not PEP 440; warn of a local part (1.0+local), which indexes refuse."""
+    try:
+        from packaging.version import InvalidVersion, Version
+    except ImportError:
+        return
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        raise Problem(
+            f"version '{version}' is not a valid PEP 440 version; use one like 1.2.0 or 1.2.0rc1"
+        ) from None
+    if parsed.local:
+        print(
+            f"{PROG}: warning: version '{version}' has a local part (+{parsed.local}): it builds, "
+            "but no public index accepts it, so make upload will refuse it",
+            file=sys.stderr,
+        )
+
+
+def main(argv):
+    check = "--check" in argv
+    try:
+        found = identity(ROOT)
+        if check:
+            check_version(found[1])
+    except Problem as problem:
+        if check:
+            print(f"{PROG}: error: {problem}", file=sys.stderr)
+        return 1
+    print(" ".join(found))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -14,7 +14,8 @@ collect_ignore = ["fixtures"]
 ROOT = Path(__file__).resolve().parents[2]
 
 # `make test` exports its settings and passes its command line on (MAKEFLAGS); the projects
-# these tests run make in must start from their own defaults. The engine's image stays.
+# these tests run make in must start from their own defaults. The engine's image and the cache
+# volume stay.
 _SETTINGS = re.findall(
     r"^([A-Z_]+) +\?=",
     (ROOT / "Makefile").read_text() + (ROOT / "scripts/pipeline.mk").read_text(),
@@ -34,7 +35,7 @@ for _name in {
     "DIST_PREFIX",
     "TOOLS_BIN",
 }:
-    if _name not in ("MANYLINUX_IMAGE", "CONTAINER_ENGINE"):
+    if _name not in ("MANYLINUX_IMAGE", "CONTAINER_ENGINE", "CACHE_VOLUME"):
         os.environ.pop(_name, None)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # The template's machinery, which every project built from it carries unchanged.

@@ -8,7 +8,7 @@ Each round runs, in fresh copies of the project (the files a clone would hold):
   cibw        cibuildwheel (bench/requirements.txt) with its defaults, and with build[uv]
   old         the recipe the template replaces (bench/old_recipe.sh), in one container
 all for CPython 3.9-3.13 and the same package tests. Prints the median and the spread of each,
-the ratios and the wheel sizes, and writes them to BENCH_RESULTS, which the README quotes.
+the ratios and the wheel sizes, and writes them to BENCH_RESULTS, which MANUAL.md quotes.
 Environment (make passes it): REPEAT, MANYLINUX_IMAGE, ARCH, CACHE_VOLUME, PYTEST_VERSION,
 PACKAGE, TESTS, BUILD_DIR, TOOLS_BIN, BENCH_RESULTS (default bench/results.md).
 """

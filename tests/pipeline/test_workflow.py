@@ -44,9 +44,9 @@ def workflow():
 
 
 def readme_section(title):
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "MANUAL.md").read_text()
     found = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
-    assert found, f"README.md has no '## {title}' section"
+    assert found, f"MANUAL.md has no '## {title}' section"
     return found.group(1)
 
 

@@ -30,6 +30,14 @@ writable_dir() {
     die "cannot write to $1; make it writable, or set $2 to another folder"
 }
 
+# True when folder $1 is the top of its own git work tree: git's files and commit dates are then
+# the project's, not those of a repository the project was merely copied into.
+own_git_checkout() {
+  local top
+  top=$(git -C "$1" rev-parse --show-toplevel 2>/dev/null) || return 1
+  [[ "$(cd "${top}" && pwd -P)" == "$(cd "$1" && pwd -P)" ]]
+}
+
 # Move files into folder DEST (the last argument) all or nothing: each is first copied next to
 # its final name, then renamed, so a full disk or an interruption never leaves part of a file.
 install_files() {

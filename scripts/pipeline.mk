@@ -13,7 +13,7 @@ PYTHONS          ?=##                          e.g. "cp39 cp313"; empty: every C
 PLAT             ?=##                          auditwheel target, e.g. manylinux_2_28_x86_64; empty: the image's
 STRIP            ?= 1##                        1: strip debug symbols from the libraries; 0: keep them
 JOBS             ?= $(shell nproc 2>/dev/null || echo 2)## interpreters verified in parallel
-SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || stat -c %Y setup.cfg)## timestamp inside wheels and sdist
+SOURCE_DATE_EPOCH ?= $(shell scripts/source_date.sh)## timestamp inside wheels and sdist: the last commit's
 PYTEST_VERSION   ?= 8.4.2##                    pytest used for those tests
 BUILD_DIR        ?= .build##                   tools, caches, intermediate wheels
 DIST_DIR         ?= dist##                     the sdist

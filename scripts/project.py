@@ -75,17 +75,19 @@ def from_setup_cfg(root):
     return metadata.get("name", ""), metadata.get("version", ""), [p for p in packages if p != "find:"]
 
 
+def attr_file(root, spec, source):
+    """The source file of the module that spec ("pkg.mod.__version__") names."""
+    module = spec.strip().rpartition(".")[0]
+    for base in (root / Path(*module.split(".")), root / "src" / Path(*module.split("."))):
+        for path in (base / "__init__.py", base.with_suffix(".py")):
+            if path.is_file():
+                return path
+    raise Problem(f"{source} takes the version from {spec.strip()}, but {module} is not here; fix the attr")
+
+
 def read_attr(root, spec, source):
     """The string assigned to pkg.mod.__version__ (spec "pkg.mod.__version__") in its source file."""
-    module, _, variable = spec.strip().rpartition(".")
-    base = root / Path(*module.split("."))
-    for path in (base / "__init__.py", base.with_suffix(".py"), root / "src" / base.relative_to(root)):
-        if path.is_dir():
-            path = path / "__init__.py"
-        if path.is_file():
-            break
-    else:
-        raise Problem(f"{source} takes the version from {spec}, but {module} is not here; fix the attr")
+    path, variable = attr_file(root, spec, source), spec.strip().rpartition(".")[2]
     for node in ast.parse(path.read_text(), str(path)).body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == variable for t in node.targets):
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
@@ -94,12 +96,22 @@ def read_attr(root, spec, source):
     raise Problem(f'no {variable} = "..." found in {rel}; add one (e.g. {variable} = "1.0.0")')
 
 
-def identity(root):
+def version_file(root):
+    """The file that holds the version's literal: the metadata itself, or the attr: module."""
+    source, _, version, _ = metadata(root)
+    return attr_file(root, version[len("attr:") :], source) if version.startswith("attr:") else root / source
+
+
+def metadata(root):
+    """(file holding the metadata, name, version or attr: spec, packages)."""
     found = from_pyproject(root)
-    source = "pyproject.toml"
-    if found is None:
-        found, source = from_setup_cfg(root), "setup.cfg"
-    name, version, packages = found
+    if found is not None:
+        return ("pyproject.toml", *found)
+    return ("setup.cfg", *from_setup_cfg(root))
+
+
+def identity(root):
+    source, name, version, packages = metadata(root)
     if not name:
         where = "[project]" if source == "pyproject.toml" else "[metadata]"
         raise Problem(f"{source} has no 'name = ...' under {where}; add the distribution's name")

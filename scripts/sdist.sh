@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the sdist from a clean copy of the source, so nothing is written into the checkout.
 #   scripts/sdist.sh OUTDIR
-# Files are those git tracks plus untracked ones it does not ignore (all files outside git),
-# stamped with SOURCE_DATE_EPOCH so that the same commit gives the same archive.
+# Files are those git tracks plus untracked ones it does not ignore (outside the project's own git
+# checkout, every file but the build's outputs), stamped with SOURCE_DATE_EPOCH so that the same
+# commit gives the same archive.
 # Environment: TOOLS_BIN (the tools environment's bin), SOURCE_DATE_EPOCH, BUILD_DIR, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,14 +17,15 @@ python=${TOOLS_BIN:-${root}/.build/tools/bin}/python
 "${python}" "${here}/project.py" --check >/dev/null || exit 1
 writable_dir "${BUILD_DIR:=${root}/.build}" BUILD_DIR
 writable_dir "${outdir}" DIST_DIR
+[[ "${SOURCE_DATE_EPOCH:-}" =~ ^[0-9]+$ ]] ||
+  die "cannot tell when this source was made${SOURCE_DATE_EPOCH:+ (SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH} is not a number of seconds)}: build from the project's own git checkout or a git archive of it, or set SOURCE_DATE_EPOCH"
+export SOURCE_DATE_EPOCH
 build_dir=$(cd "${BUILD_DIR}" && pwd)
 src=${build_dir}/sdist-src
 tmp=${build_dir}/sdist-out
-: "${SOURCE_DATE_EPOCH:=$(git -C "${root}" log -1 --format=%ct 2>/dev/null || date +%s)}"
-export SOURCE_DATE_EPOCH
 
 rm -rf "${src}" "${tmp}" && mkdir -p "${src}" "${tmp}"
-if git -C "${root}" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+if own_git_checkout "${root}"; then
   # Tracked files deleted in the work tree are left out.
   # shellcheck disable=SC2016 # $f belongs to the inner sh
   (cd "${root}" && git ls-files -z --cached --others --exclude-standard |

@@ -1,17 +1,28 @@
 """Shared fixtures: copies of the project to run make in, and the container engine check."""
 
 import os
+import platform
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 # The fixture packages' own tests run inside the container, against their installed wheels.
 collect_ignore = ["fixtures"]
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import project as metadata  # noqa: E402 - the pipeline's own reader of the project's identity
+
+# The project under test, whatever it is called: these tests hold in every fork.
+NAME, VERSION, PACKAGE, PREFIX = metadata.identity(ROOT)
+SDIST = f"{PREFIX}-{VERSION}.tar.gz"
+# Every copy is committed at this time, so its SOURCE_DATE_EPOCH is known.
+COMMIT_TIME = 1700000000
 
 # `make test` exports its settings and passes its command line on (MAKEFLAGS); the projects
 # these tests run make in must start from their own defaults. The engine's image and the cache
@@ -61,12 +72,36 @@ def copy_tree(files, src, dest):
         shutil.copy2(src / name, target)
 
 
+def commit_all(dest, message="build me", when=COMMIT_TIME):
+    """Make dest a git repository holding its files as one commit at COMMIT_TIME, as a clone is."""
+    date = f"@{when} +0000"
+    env = {
+        **os.environ,
+        **{
+            f"GIT_{who}_{what}": value
+            for who in ("AUTHOR", "COMMITTER")
+            for what, value in (("DATE", date), ("NAME", "t"), ("EMAIL", "t@example.org"))
+        },
+    }
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["commit", "-q", "--no-verify", "--no-gpg-sign", "-m", message],
+    ):
+        subprocess.run(["git", *args], cwd=dest, env=env, check=True, capture_output=True)
+    return dest
+
+
+def fresh_copy(dest):
+    """A copy of this repository as a fresh clone would have it."""
+    copy_tree(tracked_files(), ROOT, dest)
+    return commit_all(dest)
+
+
 @pytest.fixture
 def project(tmp_path):
-    """A copy of this repository as a fresh clone would have it, sharing the tools environment."""
-    dest = tmp_path / "project"
-    copy_tree(tracked_files(), ROOT, dest)
-    return dest
+    """A fresh clone of this repository, sharing the tools environment."""
+    return fresh_copy(tmp_path / "project")
 
 
 @pytest.fixture
@@ -77,9 +112,48 @@ def fixture_project(tmp_path):
         dest = tmp_path / name
         copy_tree([f for f in tracked_files() if f.split("/")[0] in MACHINERY], ROOT, dest)
         shutil.copytree(FIXTURES / name, dest, dirs_exist_ok=True)
-        return dest
+        return commit_all(dest)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def built(engine, tmp_path_factory):
+    """One full make of a fresh clone, and its output: shared by the tests that only read them."""
+    dest = fresh_copy(tmp_path_factory.mktemp("built") / "project")
+    return dest, make(dest)
+
+
+@pytest.fixture
+def built_project(built, tmp_path):
+    """A copy of the shared build with its outputs and make's records: make finds it up to date."""
+    dest = tmp_path / "project"
+    shutil.copytree(built[0], dest, symlinks=True)
+    return dest
+
+
+def wheels(folder):
+    return sorted(p.name for p in Path(folder).glob("*.whl"))
+
+
+def is_repaired(wheel, arch=None, project=NAME, version=VERSION):
+    """True for a wheel of this project and version whose every platform tag is a manylinux or
+    musllinux one for arch (default: this machine's), single or multi-tag alike."""
+    name, found, _, tags = parse_wheel_filename(Path(wheel).name)
+    suffix = f"_{arch or platform.machine()}"
+    return (
+        canonicalize_name(name) == canonicalize_name(project)
+        and str(found) == version
+        and all(
+            t.platform.startswith(("manylinux", "musllinux")) and t.platform.endswith(suffix) for t in tags
+        )
+    )
+
+
+def set_version(project, new):
+    """Give the project another version, wherever its metadata keeps it."""
+    path = metadata.version_file(project)
+    path.write_text(path.read_text().replace(VERSION, new, 1))
 
 
 def tools_dir():

@@ -2,6 +2,7 @@
 
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
@@ -10,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, make, tools_dir
+from conftest import ROOT, VERSION, make, metadata, set_version, tools_dir, wheels
 
 OUTPUTS = ("wheelhouse", "dist")
 
@@ -41,17 +42,20 @@ def test_bad_setting_is_refused_before_anything_is_built(project, settings, mess
     assert not (project / "wheelhouse").exists()
 
 
+def remove_name(project):
+    path = project / metadata.metadata(project)[0]
+    path.write_text(re.sub(r"^name\s*=.*\n", "", path.read_text(), count=1, flags=re.M))
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (("setup.cfg", "name = minty\n", ""), "setup.cfg has no 'name = ...'"),
-        (("minty/__init__.py", '"1.0.0"', '"1.0.0.broken!"'), "'1.0.0.broken!' is not a valid PEP 440"),
+        (remove_name, "has no 'name = ...'"),
+        (lambda p: set_version(p, f"{VERSION}.broken!"), f"'{VERSION}.broken!' is not a valid PEP 440"),
     ],
 )
 def test_broken_metadata_is_named(project, edit, message):
-    path, old, new = edit
-    target = project / path
-    target.write_text(target.read_text().replace(old, new, 1))
+    edit(project)
     result = make(project, "sdist", check=False)
     assert_fails_clearly(result, message)
     assert not (project / "dist").exists()
@@ -104,15 +108,14 @@ def test_checkout_path_with_spaces(engine, project, tmp_path):
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_stale_wheels_of_an_older_version_are_replaced(engine, project):
-    make(project)
-    (built,) = (project / "wheelhouse").glob("*.whl")
-    stale = project / "wheelhouse" / built.name.replace("1.0.0", "0.9.0")
-    shutil.copy(built, stale)
-    init = project / "minty" / "__init__.py"
-    init.write_text(init.read_text().replace('"1.0.0"', '"1.0.1"'))
-    make(project)
-    assert [p.name for p in (project / "wheelhouse").glob("*.whl")] == [built.name.replace("1.0.0", "1.0.1")]
+def test_stale_wheels_of_an_older_version_are_replaced(engine, built_project):
+    wheelhouse = built_project / "wheelhouse"
+    made = wheels(wheelhouse)
+    for name in made:
+        shutil.copy(wheelhouse / name, wheelhouse / name.replace(VERSION, "0.0.1"))
+    set_version(built_project, f"{VERSION}.post1")
+    make(built_project)
+    assert wheels(wheelhouse) == sorted(name.replace(VERSION, f"{VERSION}.post1") for name in made)
 
 
 def build_containers(project):

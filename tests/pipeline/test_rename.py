@@ -6,6 +6,7 @@ project that has already been renamed.
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -28,8 +29,6 @@ def commit(project):
 @pytest.fixture
 def repo(project):
     """The project as a git repository with everything committed, as a fork would be."""
-    git(project, "init", "-q")
-    commit(project)
     return project
 
 
@@ -203,6 +202,7 @@ def test_lines_marked_keep_are_kept(repo):
 
 
 def test_outside_git_files_are_moved_and_rewritten(project):
+    shutil.rmtree(project / ".git")
     _, package, _ = current(project)
     result = rename(project, "NAME=plainpkg")
     assert f"moved     {package}/ -> plainpkg/\n" in result.stdout

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.container, pytest.mark.slow]
 LEFTOVERS = ("build", "*.egg-info", "*.o", "*.so")
 
 
-def tested_under(output):
+def interpreters_tested(output):
     """The interpreter tags verify announced ("testing ... under cp39 cp310 ... (2 at a time)")."""
     found = re.search(r"testing .* under ((?:cp\w+ )+)\(", output)
     assert found, output
@@ -36,7 +36,7 @@ def tested_under(output):
 def test_make_builds_repaired_wheels_verified_under_every_python(engine, built):
     project, result = built
     assert "in " + engine in result.stdout
-    tags = tested_under(result.stdout)
+    tags = interpreters_tested(result.stdout)
     assert tags[:1] == ["cp39"], tags
     for tag in tags:
         assert re.search(rf"{tag}: \d+ passed", result.stdout), result.stdout

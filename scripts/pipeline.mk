@@ -4,8 +4,8 @@
 # settings as "NAME ?= default## text"; `make help` prints both.
 
 # ---- settings --------------------------------------------------------------------------------
-ARCH             ?= $(shell uname -m)##        x86_64, aarch64, i686, ppc64le, s390x
-MANYLINUX        ?= manylinux_2_28##           manylinux2014, manylinux_2_28, manylinux_2_34, musllinux_1_2
+ARCH             ?= $(shell uname -m)##        one of: $(SUPPORTED_ARCHS)
+MANYLINUX        ?= manylinux_2_28##           one of: $(SUPPORTED_MANYLINUX)
 MANYLINUX_TAG    ?= 2026.10.26-1##             image tag, pinned so a release can be rebuilt
 MANYLINUX_IMAGE  ?= quay.io/pypa/$(MANYLINUX)_$(ARCH):$(MANYLINUX_TAG)## any image with /opt/python
 CONTAINER_ENGINE ?= auto##                     docker, podman, none (host), auto: docker, podman or none
@@ -150,7 +150,8 @@ rename: | $(TOOLS)
 
 .PHONY: help  ## list the targets and the settings with their defaults
 help:
-	awk -f scripts/help.awk $(MAKEFILE_LIST)
+	bash -c '. scripts/lib.sh && export SUPPORTED_ARCHS SUPPORTED_MANYLINUX && awk -f scripts/help.awk "$$@"' \
+	  help $(MAKEFILE_LIST)
 
 # The settings a build depends on; the file changes only when they do, so make rebuilds then.
 SETTINGS := $(MANYLINUX_IMAGE) $(CONTAINER_ENGINE) $(PYTHONS) $(PLAT) $(STRIP) $(SOURCE_DATE_EPOCH)

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Build the sdist from a clean copy of the source, so nothing is written into the checkout.
 #   scripts/sdist.sh OUTDIR
-# Files are those git tracks plus untracked ones it does not ignore (outside the project's own git
-# checkout, every file but the build's outputs), stamped with SOURCE_DATE_EPOCH so that the same
+# The files are those of scripts/source_files.sh, stamped with SOURCE_DATE_EPOCH so that the same
 # commit gives the same archive.
 # Environment: TOOLS_BIN (the tools environment's bin), SOURCE_DATE_EPOCH, BUILD_DIR, V.
 set -euo pipefail
@@ -25,16 +24,7 @@ src=${build_dir}/sdist-src
 tmp=${build_dir}/sdist-out
 
 rm -rf "${src}" "${tmp}" && mkdir -p "${src}" "${tmp}"
-if own_git_checkout "${root}"; then
-  # Tracked files deleted in the work tree are left out.
-  # shellcheck disable=SC2016 # $f belongs to the inner sh
-  (cd "${root}" && git ls-files -z --cached --others --exclude-standard |
-    xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
-    tar --null --files-from=- -cf -) | tar -xf - -C "${src}"
-else
-  (cd "${root}" && tar --exclude=./.build --exclude=./dist --exclude=./wheelhouse -cf - .) |
-    tar -xf - -C "${src}"
-fi
+(cd "${root}" && "${here}/source_files.sh" | tar --null --files-from=- -cf -) | tar -xf - -C "${src}"
 find "${src}" -exec touch --no-dereference --date="@${SOURCE_DATE_EPOCH}" {} +
 
 say "building the sdist"

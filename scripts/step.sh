@@ -14,7 +14,7 @@ source "${here}/lib.sh"
 root=$(dirname "${here}")
 
 : "${CONTAINER_ENGINE:=auto}" "${MANYLINUX_IMAGE:?}" "${BUILD_DIR:=.build}" "${DIST_DIR:=dist}"
-: "${WHEELHOUSE:=wheelhouse}" "${TESTS:=tests/package}" "${SDIST:=}" "${CACHE_VOLUME:=manylinux-build-cache}"
+: "${WHEELHOUSE:=wheelhouse}" "${TESTS:=tests/package}" "${SDIST:=}" "${CACHE_VOLUME:?make sets it}"
 : "${ARCH:=$(uname -m)}"
 
 # Print the engine to use, or "none" to build on the host; main says which and why.

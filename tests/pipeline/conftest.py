@@ -54,15 +54,11 @@ MACHINERY = ["Makefile", "scripts", "docker"]
 
 
 def tracked_files(root=ROOT):
-    """Files git tracks plus untracked ones it does not ignore: what a fresh clone would hold."""
+    """The project's source files, as the pipeline lists them: what a fresh clone would hold."""
     out = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
+        [str(root / "scripts" / "source_files.sh")], cwd=root, check=True, capture_output=True, text=True
     ).stdout
-    return [name for name in out.split("\0") if name and (root / name).exists()]
+    return [name for name in out.split("\0") if name]
 
 
 def copy_tree(files, src, dest):

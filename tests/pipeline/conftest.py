@@ -23,6 +23,7 @@ NAME, VERSION, PACKAGE, PREFIX = metadata.identity(ROOT)
 SDIST = f"{PREFIX}-{VERSION}.tar.gz"
 # Every copy is committed at this time, so its SOURCE_DATE_EPOCH is known.
 COMMIT_TIME = 1700000000
+GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
 
 # `make test` exports its settings and passes its command line on (MAKEFLAGS); the projects
 # these tests run make in must start from their own defaults. The engine's image and the cache
@@ -51,6 +52,17 @@ for _name in {
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # The template's machinery, which every project built from it carries unchanged.
 MACHINERY = ["Makefile", "scripts", "docker"]
+
+
+def git(repo, *args):
+    """Run git in a repository as a test user; return its output."""
+    return subprocess.run([*GIT, *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+def commit(repo, message="work"):
+    """Commit everything in the repository."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
 
 
 def tracked_files(root=ROOT):

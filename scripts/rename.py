@@ -8,10 +8,15 @@ derived from it (my-pkg imports as my_pkg). LIB renames the C library: its file 
 folder <package>/<LIB>lib, its sources and its function and macro prefixes. AUTHOR, AUTHOR_EMAIL,
 DESCRIPTION and URL go into setup.cfg (AUTHOR into LICENSE too). FORCE=1 renames even when the
 working tree has uncommitted changes. The current names are read from the tree (scripts/project.py,
-setup.py's LIBRARY_NAME), so a project can be renamed again. Lines that
-contain "rename: keep" are left as they are. Rewritten Python files are reformatted with the ruff
-in TOOLS_BIN (make sets it), since a name of another length moves lines across the limit.
-Standard library only; Python 3.9+.
+setup.py's LIBRARY_NAME), so a project can be renamed again.
+
+Only the package files the template shipped are rewritten and renamed: the record (.template) lists
+them, and gets their new paths, the template's URL (git remote origin) and the commit renamed from,
+for make update-template. The pipeline's files name no project and are never touched; files the
+user added (vendored C code, their own modules) are left as they are, moving only with the folder
+that holds them. Lines that contain "rename: keep" are left as they are. Rewritten Python files are
+reformatted with the ruff in TOOLS_BIN (make sets it), since a name of another length moves lines
+across the limit. Standard library only; Python 3.9+.
 """
 
 import keyword
@@ -24,6 +29,7 @@ import sysconfig
 from pathlib import Path
 
 import project
+import template
 
 PROG = "rename"
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +44,6 @@ VALID_LIB = re.compile(r"[a-z][a-z0-9_]*")
 DIST = "\0"
 # After a distribution name: not a longer name, a path or a file name (name-1.0.0.tar.gz).
 DIST_END = r"(?![\w/-]|\.\w)"
-SETTING = re.compile(r"^([A-Z_]+\s*\?=.*?##)(\s+)(.*)$")
 
 
 class Refused(Exception):
@@ -175,20 +180,8 @@ class Renamer:
             for suffixes, context in self.contexts:
                 if suffixes is None or suffix in suffixes:
                     new = context.sub(lambda m: m.group("pre") + DIST, new)
-            new = self.name(new)
-            if new != line and SETTING.match(line):
-                new = keep_column(line, new)
-            lines[number] = new
+            lines[number] = self.name(new)
         return "\n".join(lines)
-
-
-def keep_column(old, new):
-    """Keep a Makefile setting's description in its column when its default changed length."""
-    before, after = SETTING.match(old), SETTING.match(new)
-    if not after:
-        return new
-    column = len(before.group(1)) + len(before.group(2))
-    return after.group(1) + " " * max(1, column - len(after.group(1))) + after.group(3)
 
 
 def set_fields(path, text, fields):
@@ -224,6 +217,23 @@ def project_files(use_git):
     )
 
 
+def shipped_files(record):
+    """The package files the template shipped that are still here: the only ones rename rewrites."""
+    if not record["package_files"]:
+        raise Refused(
+            f"{template.RECORD} lists no package_files; copy that list from the template's {template.RECORD}"
+        )
+    return [n for n in record["package_files"] if (ROOT / n).is_file() and not (ROOT / n).is_symlink()]
+
+
+def origin(use_git):
+    """(URL of the git remote origin, HEAD's commit), each empty when there is none."""
+    if not use_git:
+        return "", ""
+    url = git("remote", "get-url", "origin", check=False).stdout.strip()
+    return url, git("rev-parse", "--verify", "-q", "HEAD", check=False).stdout.strip()
+
+
 def moves(files, renamer):
     """(path now, source, target) renames of folders, top down, then of files; source and target are
     where the thing is and goes once the renames before it are done."""
@@ -257,6 +267,10 @@ def run(env):
     if lib:
         check_lib(lib, old_lib)
         names.append((old_lib, lib))
+    try:
+        record = template.read_record(ROOT)
+    except template.Problem as problem:
+        raise Refused(str(problem)) from None
     use_git = in_git()
     if use_git and env.get("FORCE", "0") != "1":
         dirty = git("status", "--porcelain", "--", ".").stdout.splitlines()
@@ -265,7 +279,7 @@ def run(env):
             raise Refused(f"the working tree has uncommitted changes ({shown}); commit them, or use FORCE=1")
 
     renamer = Renamer(old_dist, dist, names)
-    files = project_files(use_git)
+    files = shipped_files(record)
     planned = moves(files, renamer)
     check_moves(planned)
     fields = {k.lower(): env.get(k, "").strip() for k in ("DESCRIPTION", "AUTHOR", "AUTHOR_EMAIL", "URL")}
@@ -281,6 +295,15 @@ def run(env):
         new = set_fields(name, renamer.text(text, Path(name).suffix), fields)
         if new != text:
             rewritten[name] = new, sum(a != b for a, b in zip(text.split("\n"), new.split("\n")))
+    new_path = {name: Path(*[renamer.name(p) for p in Path(name).parts]) for name in files}
+    # The first rename records where the project came from; a later one keeps that.
+    url, commit = origin(use_git)
+    record = {
+        **record,
+        "url": record["url"] or url,
+        "commit": record["commit"] or commit,
+        "package_files": sorted(str(path) for path in new_path.values()),
+    }
 
     # Everything is checked and computed: from here on, change the tree.
     for _, source, target in planned:
@@ -288,9 +311,9 @@ def run(env):
             git("mv", str(source), str(target))
         else:
             (ROOT / source).rename(ROOT / target)
-    new_path = {name: Path(*[renamer.name(p) for p in Path(name).parts]) for name in files}
     for name, (text, _) in rewritten.items():
         (ROOT / new_path[name]).write_bytes(text.encode())
+    template.write_record(ROOT, record)
 
     library = f", library lib{old_lib}.so -> lib{lib}.so" if lib else ""
     say(f"renamed {old_dist} -> {dist} (import name {package}{library})")
@@ -299,8 +322,12 @@ def run(env):
         say(f"  moved     {source}{kind} -> {target}{kind}{' (git mv)' if use_git else ''}")
     for name, (_, changed) in rewritten.items():
         say(f"  rewrote   {new_path[name]} ({changed} line{'s' if changed > 1 else ''})")
+    came_from = f"{record['url'] or 'no remote'} at {record['commit'][:12] or 'no commit'}"
+    say(f"  recorded  {template.RECORD}: the package files above, and the template ({came_from})")
     reformat([str(new_path[name]) for name in rewritten if name.endswith((".py", ".pyi"))])
-    report_leftovers(names, old_dist, [new_path[n] for n in files])
+    old = re.compile("|".join([*(re.escape(o) for o, _ in names), *dist_pattern(old_dist)]), re.I)
+    report_leftovers(old, new_path.values())
+    report_others(old, use_git, record)
     review = "git status; git diff HEAD" if use_git else "the files above"
     say(f"done; review ({review}), then run make and make test")
 
@@ -319,21 +346,39 @@ def reformat(python_files):
         )
 
 
-def report_leftovers(names, old_dist, paths):
+def mentions(old, path):
+    """Numbers of the lines of a text file that mention an old name, outside 'rename: keep' lines."""
+    try:
+        lines = (ROOT / path).read_text().split("\n")
+    except UnicodeDecodeError:
+        return []
+    return [n for n, text in enumerate(lines, 1) if old.search(text) and not KEEP.search(text)]
+
+
+def report_leftovers(old, paths):
     """Warn about mentions of an old name the rules above did not rewrite (inside a longer word)."""
-    old = re.compile("|".join([*(re.escape(o) for o, _ in names), *dist_pattern(old_dist)]), re.I)
-    found = []
-    for path in paths:
-        try:
-            lines = (ROOT / path).read_text().split("\n")
-        except UnicodeDecodeError:
-            continue
-        found += [
-            f"{path}:{n}" for n, text in enumerate(lines, 1) if old.search(text) and not KEEP.search(text)
-        ]
+    found = [f"{path}:{n}" for path in paths for n in mentions(old, path)]
     if found:
         shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
         print(f"{PROG}: warning: old names left in {shown}; edit them by hand", file=sys.stderr)
+
+
+def report_others(old, use_git, record):
+    """Name the project's own files (not shipped by the template) that still mention an old name."""
+    pipeline = template.pipeline_paths((ROOT / template.PIPELINE_LIST).read_text())
+    skip = {template.RECORD, *record["package_files"]}
+    found = [
+        name
+        for name in project_files(use_git)
+        if name not in skip and not template.is_pipeline(name, pipeline) and mentions(old, name)
+    ]
+    if found:
+        shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
+        print(
+            f"{PROG}: warning: {shown} (not from the template, so left as they are) mention the old "
+            "names; edit your own code by hand, and leave vendored code as it is",
+            file=sys.stderr,
+        )
 
 
 def main():

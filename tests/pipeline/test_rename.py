@@ -1,7 +1,8 @@
 """make rename: the template becomes the user's own project, and still builds and tests.
 
 The template's names are read from the tree, never written here, so these tests also pass in a
-project that has already been renamed.
+project that has already been renamed. Only the package files the template shipped (.template's
+package_files) are rewritten: never the pipeline's files, nor files the user added.
 """
 
 import os
@@ -10,20 +11,11 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
-from conftest import make, tools_dir, tracked_files
-
-GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
-
-
-def git(project, *args):
-    return subprocess.run([*GIT, *args], cwd=project, check=True, capture_output=True, text=True).stdout
-
-
-def commit(project):
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "work")
+import template
+from conftest import commit, git, make, tools_dir, tracked_files
 
 
 @pytest.fixture
@@ -50,11 +42,27 @@ def tree(project):
     return {str(p.relative_to(project)): p.read_bytes() for p in files(project)}, git(project, "status", "-s")
 
 
+def own_files(project):
+    """The files a clone would have that belong to the project: not the pipeline's, not the record."""
+    pipeline = template.pipeline_paths((project / template.PIPELINE_LIST).read_text())
+    return [
+        name
+        for name in tracked_files(project)
+        if name != template.RECORD and not template.is_pipeline(name, pipeline)
+    ]
+
+
+def pipeline_files(project):
+    """The pipeline's files and their bytes: to prove rename never touches them."""
+    own = {*own_files(project), template.RECORD}
+    return {name: (project / name).read_bytes() for name in tracked_files(project) if name not in own}
+
+
 def mentions(project, *words):
-    """Paths and lines (outside 'rename: keep' lines) a clone would have that mention any of the words."""
+    """The project's own paths and lines (outside 'rename: keep' lines) that mention any of the words."""
     pattern = re.compile("|".join(re.escape(w).replace(r"\-", "[-_.]?") for w in words), re.I)
     found = []
-    for name in tracked_files(project):
+    for name in own_files(project):
         path = project / name
         found += [name] if pattern.search(name) else []
         lines = path.read_text(errors="replace").splitlines()
@@ -79,6 +87,9 @@ def refused(result, reason):
 
 def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     dist, package, lib = current(repo)
+    pipeline = pipeline_files(repo)
+    record = template.read_record(repo)
+    head = git(repo, "rev-parse", "HEAD").strip()
     result = rename(
         repo,
         "NAME=fresh-graphs",
@@ -118,8 +129,18 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     assert "import fresh_graphs" in (repo / "tests" / "package" / "test_fresh_graphs.py").read_text()
 
     assert not mentions(repo, dist, package, lib)
-    # The pipeline reads the new names from the metadata.
+    # The pipeline names no project: it is left as it was, and reads the new names from the metadata.
+    assert pipeline_files(repo) == pipeline
     assert current(repo) == ("fresh-graphs", "fresh_graphs", "freshc")
+    # The record lists the shipped files under their new names, and the commit renamed from,
+    # unless an earlier rename recorded one.
+    renamed = template.read_record(repo)
+    assert renamed["package_files"] == sorted(
+        re.sub(lib, "freshc", re.sub(package, "fresh_graphs", name)) for name in record["package_files"]
+    )
+    assert all((repo / name).is_file() for name in renamed["package_files"])
+    assert renamed["url"] == record["url"]
+    assert (renamed["commit"], renamed["example"]) == (record["commit"] or head, record["example"])
 
     # An ordinary diff: the package's files show as renamed.
     status = git(repo, "status", "--porcelain")
@@ -188,6 +209,32 @@ def test_renaming_twice_leaves_no_trace_of_either_old_name(repo):
     assert (repo / "pkg_two" / "zorptwolib" / "zorptwo.h").is_file()
     assert "pip install pkg-two" in (repo / "pkg_two" / "_loader.py").read_text()
     assert "class PkgTwoError(ValueError)" in (repo / "pkg_two" / "__init__.py").read_text()
+
+
+def test_files_the_user_added_are_never_rewritten_nor_renamed(repo):
+    """Vendored C code in the library's folder and the user's own modules keep their names and bytes."""
+    _, package, lib = current(repo)
+    library = Path(next(n for n in template.read_record(repo)["package_files"] if n.endswith(".c"))).parent
+    added = {
+        f"vendor/{lib}_impl.c": f'#include "{lib}.h"\n/* lib{lib}.so, {package.upper()}, up/{package} */\n',
+        f"{lib}_extra.h": f"#define {lib.upper()}_EXTRA 1 /* {package} */\n",
+    }
+    for name, text in added.items():
+        (repo / library / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / library / name).write_text(text)
+    own_module = repo / package / "extra.py"
+    own_module.write_text(f"import {package}\n")
+    commit(repo)
+
+    first = rename(repo, "NAME=vend-one", "LIB=vendone")
+    # They still mention the first names, and rename says so.
+    moved = Path(re.sub(lib, "vendone", re.sub(package, "vend_one", str(library))))
+    assert re.search(rf"warning: .*vend_one/extra\.py.*{moved}/{lib}_extra\.h.*edit your own", first.stderr)
+    commit(repo)
+    rename(repo, "NAME=vend-two", "LIB=vendtwo")
+    moved = Path(re.sub(lib, "vendtwo", re.sub(package, "vend_two", str(library))))
+    assert {name: (repo / moved / name).read_text() for name in added} == added
+    assert (repo / "vend_two" / "extra.py").read_text() == f"import {package}\n"
 
 
 def test_lines_marked_keep_are_kept(repo):

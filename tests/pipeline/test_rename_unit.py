@@ -1,0 +1,85 @@
+"""make rename's rules, tested in-process on made-up names (fast); test_rename.py runs it for real."""
+
+from pathlib import Path
+
+import pytest
+import rename
+
+
+@pytest.fixture
+def renamer():
+    """old-graphs (import old_graphs, library libogc) becomes new-pkg (new_pkg, libnewc)."""
+    return rename.Renamer("old-graphs", "new-pkg", [("old_graphs", "new_pkg"), ("ogc", "newc")])
+
+
+@pytest.mark.parametrize(
+    ("line", "suffix", "renamed"),
+    [
+        ("import old_graphs", ".py", "import new_pkg"),
+        ("class OldGraphsError(ValueError):", ".py", "class NewPkgError(ValueError):"),
+        ("#define OLD_GRAPHS_API", ".h", "#define NEW_PKG_API"),
+        ("pip install old-graphs", ".md", "pip install new-pkg"),
+        ("pip install old_graphs==1.0", ".md", "pip install new-pkg==1.0"),
+        ("https://pypi.org/project/old-graphs/", ".md", "https://pypi.org/project/new-pkg/"),
+        ("name = old-graphs", ".cfg", "name = new-pkg"),
+        ("# old_graphs", ".md", "# new-pkg"),
+        ("old_graphs 1.0.0 is out", ".md", "new-pkg 1.0.0 is out"),
+        ("dist/old_graphs-1.0.0.tar.gz", ".md", "dist/new_pkg-1.0.0.tar.gz"),
+        ("LIBNAME ?= libogc.so", "", "LIBNAME ?= libnewc.so"),
+        ("cc -logc ogc.c -o ogclib/x", "", "cc -lnewc newc.c -o newclib/x"),
+        ("int ogc_sum(void); OGC_API", ".h", "int newc_sum(void); NEWC_API"),
+        # Inside a longer word the name is something else.
+        ("myogc_sum, old_graphsx, OGCX", ".c", "myogc_sum, old_graphsx, OGCX"),
+        ("from old_graphs import x  # rename: keep", ".py", "from old_graphs import x  # rename: keep"),
+    ],
+)
+def test_each_spelling_becomes_the_new_one(renamer, line, suffix, renamed):
+    assert renamer.text(line, suffix) == renamed
+
+
+def test_names_in_paths(renamer):
+    assert renamer.name("test_old_graphs.py") == "test_new_pkg.py"
+    assert renamer.name("ogclib") == "newclib"
+    assert renamer.name("ogc.c") == "newc.c"
+
+
+def test_folders_move_before_the_files_in_them(renamer):
+    planned = rename.moves(["old_graphs/ogclib/ogc.c", "old_graphs/ogclib/Makefile", "setup.py"], renamer)
+    assert [(str(source), str(target)) for _, source, target in planned] == [
+        ("old_graphs", "new_pkg"),
+        ("new_pkg/ogclib", "new_pkg/newclib"),
+        ("new_pkg/newclib/ogc.c", "new_pkg/newclib/newc.c"),
+    ]
+
+
+def test_only_the_listed_files_move(renamer):
+    """A file beside the shipped ones, vendored code say, is not planned: it moves with its folder."""
+    planned = rename.moves(["old_graphs/ogclib/ogc.c"], renamer)
+    assert Path("old_graphs/ogclib/ogc_vendored.c") not in [path for path, _, _ in planned]
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("", "NAME is empty"),
+        ("my pkg", "not a valid distribution name"),
+        ("9lives", "not a Python identifier"),
+        ("class", "a Python keyword"),
+        ("json", "a standard library module"),
+        ("Old.Graphs", "the project's current name"),
+    ],
+)
+def test_a_bad_name_is_refused(name, reason):
+    with pytest.raises(rename.Refused, match=reason):
+        rename.check_name(name, "old-graphs")
+
+
+def test_a_name_gives_its_normal_form_and_import_name():
+    assert rename.check_name("My.Fine__Pkg", "old-graphs") == ("my-fine-pkg", "my_fine_pkg")
+
+
+def test_setup_cfg_and_license_get_the_fields_given():
+    cfg = rename.set_fields("setup.cfg", "author = A\nurl = u\n", {"author": "Ada \\1", "url": ""})
+    assert cfg == "author = Ada \\1\nurl = u\n"
+    lic = rename.set_fields("LICENSE", "Copyright (c) 2026 Someone\n", {"author": "Ada"})
+    assert lic == "Copyright (c) 2026 Ada\n"

@@ -36,6 +36,8 @@ AUTHOR_EMAIL     ?=##                          make rename: author_email for set
 DESCRIPTION      ?=##                          make rename: one-line description for setup.cfg; empty: keep it
 URL              ?=##                          make rename: project URL for setup.cfg; empty: keep it
 FORCE            ?= 0##                        make rename: 1 renames even with uncommitted changes
+TEMPLATE         ?=##                          make update-template: the template's URL or path; empty: .template's url, else origin
+REF              ?=##                          make update-template: the template's tag or branch; empty: its default
 V                ?= 0##                        1: show every command
 # ----------------------------------------------------------------------------------------------
 
@@ -147,6 +149,12 @@ rename: export URL := $(URL)
 rename: export FORCE := $(FORCE)
 rename: | $(TOOLS)
 	$(TOOLS)/bin/python scripts/rename.py
+
+.PHONY: update-template  ## merge the template's later changes into the pipeline's files: [TEMPLATE=... REF=...]
+update-template: export TEMPLATE := $(TEMPLATE)
+update-template: export REF := $(REF)
+update-template:
+	$(TOOLS_PYTHON) scripts/update_template.py
 
 .PHONY: help  ## list the targets and the settings with their defaults
 help:

@@ -1,0 +1,236 @@
+"""Bring the template's later changes into this project's pipeline files, with a three-way git merge.
+
+    make update-template [TEMPLATE=<url or path>] [REF=<tag or branch>]
+    TEMPLATE=... REF=... python3 scripts/update_template.py      (what make runs)
+
+TEMPLATE defaults to the url in the record (.template), else the git remote origin; REF to the
+template's default branch. The merge's base is the template version the record names (the one the
+project was renamed from or last updated to), else the last commit HEAD shares with the new one.
+
+Only the pipeline's files take part (scripts/template-files.txt; the union of its lists in HEAD,
+the base and the new version). Two trees are made with a scratch index: HEAD with the pipeline's
+files as of the base, and HEAD with them as of the new version. git merge-recursive merges the
+second into HEAD against the first, so the project's own edits to pipeline files survive, a real
+clash is an ordinary git conflict on those lines, and no package file is changed, added or removed.
+A clean merge is committed together with the record's new commit; conflicts are left in the
+working tree for the user to resolve and commit. Standard library only; Python 3.9+.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import template
+
+PROG = "update-template"
+ROOT = Path(__file__).resolve().parent.parent
+# Paths in template-files.txt are names, never patterns.
+GIT_ENV = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
+
+
+class Refused(Exception):
+    """A reason not to update, or to stop: str() is the cause and the fix."""
+
+
+def say(message):
+    print(f"{PROG}: {message}")
+
+
+def git(*args, check=True, env=None, stdin=None):
+    """Run git in the project; on failure raise Refused quoting git's last line, if check."""
+    result = subprocess.run(
+        ["git", *args], cwd=ROOT, env={**GIT_ENV, **(env or {})}, input=stdin, capture_output=True, text=True
+    )
+    if check and result.returncode != 0:
+        raise Refused(f"git {args[0]} failed: {last_line(result.stderr)}; see git's message, fix, run again")
+    return result
+
+
+def last_line(text):
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no message"
+
+
+def check_checkout():
+    """Refuse unless the project is the top of a git repository with a commit and nothing uncommitted."""
+    top = git("rev-parse", "--show-toplevel", check=False)
+    if top.returncode != 0:
+        raise Refused("this project is not a git checkout; update-template needs git (clone your project)")
+    if Path(top.stdout.strip()).resolve() != ROOT:
+        raise Refused(
+            f"this project is not the top of its git repository ({top.stdout.strip()}); run it there"
+        )
+    if git("rev-parse", "--verify", "-q", "HEAD", check=False).returncode != 0:
+        raise Refused("this repository has no commit yet; commit the project first")
+    dirty = git("status", "--porcelain").stdout.splitlines()
+    if dirty:
+        shown = ", ".join(line[3:] for line in dirty[:3]) + (", ..." if len(dirty) > 3 else "")
+        raise Refused(f"the working tree has uncommitted changes ({shown}); commit or stash them first")
+
+
+def choose_template(env, record):
+    """TEMPLATE, else the record's url, else the git remote origin."""
+    url = env.get("TEMPLATE", "").strip() or record["url"]
+    url = url or git("remote", "get-url", "origin", check=False).stdout.strip()
+    if not url:
+        raise Refused(
+            f"no template to update from: {template.RECORD} has no url and there is no git remote origin; "
+            "pass TEMPLATE=<the template's URL or path>"
+        )
+    return url
+
+
+def remote_refs(url):
+    """{ref name: commit} of the template's repository (tags peeled), or Refused if it cannot be read."""
+    listed = git("ls-remote", "--", url, check=False)
+    if listed.returncode != 0:
+        raise Refused(
+            f"cannot read TEMPLATE={url} ({last_line(listed.stderr)}); "
+            "pass the URL or path of the template's git repository"
+        )
+    refs = {}
+    for line in listed.stdout.splitlines():
+        sha, _, name = line.partition("\t")
+        refs[name.removesuffix("^{}")] = sha  # a peeled tag comes after the tag and wins
+    return refs
+
+
+def check_ref(ref, refs, url):
+    """Refuse a REF that names no branch, tag or ref of the template (a commit id is left to fetch)."""
+    if ref == "HEAD" or ref in refs or f"refs/heads/{ref}" in refs or f"refs/tags/{ref}" in refs:
+        return
+    if re.fullmatch(r"[0-9a-f]{7,40}", ref):
+        return
+    raise Refused(f"REF={ref} is no branch or tag of {url}; name one (git ls-remote {url} lists them)")
+
+
+def version(sha, refs):
+    """A commit as people know it: a tag (else a branch) of the template there, and its short id."""
+    for kind in ("refs/tags/", "refs/heads/"):
+        names = sorted(name[len(kind) :] for name, at in refs.items() if at == sha and name.startswith(kind))
+        if names:
+            return f"{names[0]} ({sha[:12]})"
+    return sha[:12]
+
+
+def fetch(url, what):
+    """Fetch one ref or commit of the template; return its commit, or None if it cannot be had."""
+    fetched = git("fetch", "--quiet", "--no-tags", "--", url, what, check=False)
+    if fetched.returncode != 0:
+        return None
+    return git("rev-parse", "--verify", "-q", "FETCH_HEAD^{commit}").stdout.strip()
+
+
+def has_commit(sha):
+    return git("cat-file", "-e", f"{sha}^{{commit}}", check=False).returncode == 0
+
+
+def choose_base(record, new, url):
+    """The template version the project's pipeline files came from."""
+    recorded = record["commit"]
+    if recorded:
+        if not has_commit(recorded) and fetch(url, recorded) != recorded:
+            raise Refused(
+                f"the recorded template version {recorded[:12]} is not in {url}; set commit in "
+                f"{template.RECORD} to the template commit this project was made from"
+            )
+        return git("rev-parse", f"{recorded}^{{commit}}").stdout.strip()
+    shared = git("merge-base", "HEAD", new, check=False).stdout.strip()
+    if not shared:
+        raise Refused(
+            f"{template.RECORD} records no template version and this project shares no history with {url}; "
+            f"set commit in {template.RECORD} to the template commit this project was made from"
+        )
+    return shared
+
+
+def pipeline_list(commit):
+    """The pipeline's paths as the commit lists them; none if it has no list."""
+    shown = git("show", f"{commit}:{template.PIPELINE_LIST}", check=False)
+    return template.pipeline_paths(shown.stdout) if shown.returncode == 0 else []
+
+
+def with_pipeline_of(commit, paths):
+    """A tree: HEAD's, with the pipeline's paths as the commit has them."""
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
+        git("read-tree", "HEAD", env=env)
+        git("rm", "--cached", "-r", "-q", "--ignore-unmatch", "--", *paths, env=env)
+        entries = git("ls-tree", "-r", "-z", commit, "--", *paths).stdout
+        git("update-index", "-z", "--index-info", env=env, stdin=entries)
+        return git("write-tree", env=env).stdout.strip()
+
+
+def run(env):
+    check_checkout()
+    try:
+        record = template.read_record(ROOT)
+    except template.Problem as problem:
+        raise Refused(str(problem)) from None
+    url = choose_template(env, record)
+    ref = env.get("REF", "").strip() or "HEAD"
+    refs = remote_refs(url)
+    check_ref(ref, refs, url)
+    new = fetch(url, ref)
+    if new is None:
+        raise Refused(f"cannot fetch REF={ref} from {url}; name a branch or tag it has")
+    if git("cat-file", "-e", f"{new}:{template.PIPELINE_LIST}", check=False).returncode != 0:
+        raise Refused(
+            f"{url} at {ref} has no {template.PIPELINE_LIST}: it is not this template, or a version "
+            "older than make update-template; pass the template's URL or path as TEMPLATE"
+        )
+    base = choose_base(record, new, url)
+    if new == base:
+        say(f"already at {url} {version(new, refs)}; nothing to do")
+        return
+    if git("merge-base", "--is-ancestor", new, "HEAD", check=False).returncode == 0:
+        raise Refused(
+            f"{url} at {ref} is {new[:12]}, a commit of this project's own history, not a later template "
+            "version; pass the template's URL or path as TEMPLATE"
+        )
+
+    paths = sorted({*pipeline_list("HEAD"), *pipeline_list(base), *pipeline_list(new)})
+    old_tree, new_tree = with_pipeline_of(base, paths), with_pipeline_of(new, paths)
+    moving = f"{version(base, refs)} -> {version(new, refs)}"
+    say(f"updating the pipeline from {url}: {moving}")
+    # Conflict markers name the template's version rather than a tree id.
+    labels = {f"GITHEAD_{new_tree}": f"template {new[:12]}", f"GITHEAD_{old_tree}": f"template {base[:12]}"}
+    merged = git("merge-recursive", old_tree, "--", "HEAD", new_tree, check=False, env=labels)
+    if merged.returncode not in (0, 1):
+        raise Refused(f"git merge-recursive failed: {last_line(merged.stderr)}; fix that, then run again")
+    record = {**record, "url": record["url"] or url, "commit": new}
+    template.write_record(ROOT, record)
+    git("add", "--", template.RECORD)
+
+    for line in git("diff", "--cached", "--name-status", "HEAD").stdout.splitlines():
+        status, _, name = line.partition("\t")
+        say(f"  {status[0]} {name.replace(chr(9), ' -> ')}")
+    message = f"Update the pipeline from the template: {moving}\n\nTemplate: {url} {ref}\n"
+    conflicts = git("diff", "--name-only", "--diff-filter=U").stdout.split()
+    if conflicts:
+        for line in merged.stdout.splitlines():
+            if line.startswith("CONFLICT"):
+                say(f"  {line}")
+        # git commit offers this message when the user finishes.
+        Path(git("rev-parse", "--git-path", "SQUASH_MSG").stdout.strip()).write_text(message)
+        raise Refused(
+            f"conflicts in {', '.join(conflicts)}; edit them, git add them, then git commit "
+            "(the message is ready), or undo the update with git reset --hard"
+        )
+    git("commit", "--quiet", "--no-verify", "-m", message)
+    say(f"committed {git('rev-parse', '--short', 'HEAD').stdout.strip()}; run make and make test")
+
+
+def main():
+    try:
+        run(os.environ)
+    except Refused as reason:
+        print(f"{PROG}: error: {reason}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

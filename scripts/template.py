@@ -41,7 +41,9 @@ def read_record(root):
     path = Path(root) / RECORD
     if not path.is_file():
         raise Problem(f"{RECORD} is missing; copy it from the template's repository")
-    parser = configparser.ConfigParser(delimiters=("=",), comment_prefixes=("#",), interpolation=None)
+    parser = configparser.ConfigParser(
+        delimiters=("=",), comment_prefixes=("#",), inline_comment_prefixes=("#",), interpolation=None
+    )
     # Line numbers count the section header put in front.
     try:
         parser.read_string("[record]\n" + path.read_text(), source=RECORD)

@@ -38,7 +38,7 @@ def test_a_folder_entry_takes_what_is_inside_it_and_a_file_entry_only_itself(nam
 
 
 def test_the_record_reads_back_what_was_written_and_keeps_its_header(tmp_path):
-    (tmp_path / template.RECORD).write_text("# why\n#   and how\nurl =\nexample = demo\n")
+    (tmp_path / template.RECORD).write_text("# why\n#   and how\nurl =\nexample = demo  # a note\n")
     record = template.read_record(tmp_path)
     assert record == {"url": "", "commit": "", "example": "demo", "package_files": []}
     record.update(url="https://example.org/t.git", commit="ab" * 20, package_files=["a.py", "b/c.h"])

@@ -209,13 +209,13 @@ def run(env):
         status, _, name = line.partition("\t")
         say(f"  {status[0]} {name.replace(chr(9), ' -> ')}")
     message = f"Update the pipeline from the template: {moving}\n\nTemplate: {url} {ref}\n"
-    conflicts = git("diff", "--name-only", "--diff-filter=U").stdout.split()
+    conflicts = git("diff", "--name-only", "--diff-filter=U").stdout.splitlines()
     if conflicts:
         for line in merged.stdout.splitlines():
             if line.startswith("CONFLICT"):
                 say(f"  {line}")
         # git commit offers this message when the user finishes.
-        Path(git("rev-parse", "--git-path", "SQUASH_MSG").stdout.strip()).write_text(message)
+        (ROOT / git("rev-parse", "--git-path", "SQUASH_MSG").stdout.strip()).write_text(message)
         raise Refused(
             f"conflicts in {', '.join(conflicts)}; edit them, git add them, then git commit "
             "(the message is ready), or undo the update with git reset --hard"

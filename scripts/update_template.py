@@ -45,13 +45,15 @@ def git(*args, check=True, env=None, stdin=None):
         ["git", *args], cwd=ROOT, env={**GIT_ENV, **(env or {})}, input=stdin, capture_output=True, text=True
     )
     if check and result.returncode != 0:
-        raise Refused(f"git {args[0]} failed: {last_line(result.stderr)}; see git's message, fix, run again")
+        raise Refused(f"git {args[0]} failed: {git_error(result.stderr)}; see git's message, fix, run again")
     return result
 
 
-def last_line(text):
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else "no message"
+def git_error(text):
+    """git's own error from its stderr: the first fatal or error line (hints follow it), else the last."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line.split(":", 1)[1].strip() for line in lines if line.startswith(("fatal:", "error:"))]
+    return (errors or lines[-1:] or ["no message"])[0]
 
 
 def check_checkout():
@@ -88,7 +90,7 @@ def remote_refs(url):
     listed = git("ls-remote", "--", url, check=False)
     if listed.returncode != 0:
         raise Refused(
-            f"cannot read TEMPLATE={url} ({last_line(listed.stderr)}); "
+            f"cannot read TEMPLATE={url} ({git_error(listed.stderr)}); "
             "pass the URL or path of the template's git repository"
         )
     refs = {}
@@ -200,7 +202,7 @@ def run(env):
     labels = {f"GITHEAD_{new_tree}": f"template {new[:12]}", f"GITHEAD_{old_tree}": f"template {base[:12]}"}
     merged = git("merge-recursive", old_tree, "--", "HEAD", new_tree, check=False, env=labels)
     if merged.returncode not in (0, 1):
-        raise Refused(f"git merge-recursive failed: {last_line(merged.stderr)}; fix that, then run again")
+        raise Refused(f"git merge-recursive failed: {git_error(merged.stderr)}; fix that, then run again")
     record = {**record, "url": record["url"] or url, "commit": new}
     template.write_record(ROOT, record)
     git("add", "--", template.RECORD)

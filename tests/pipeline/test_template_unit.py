@@ -108,3 +108,9 @@ def test_template_defaults_to_the_recorded_url():
     record = {"url": "https://example.org/recorded.git"}
     assert update_template.choose_template({}, record) == record["url"]
     assert update_template.choose_template({"TEMPLATE": " /given "}, record) == "/given"
+
+
+def test_gits_own_error_is_quoted_not_its_hints():
+    stderr = "fatal: 'x' does not appear to be a git repository\nfatal: Could not read\n\nPlease make sure\n"
+    assert update_template.git_error(stderr) == "'x' does not appear to be a git repository"
+    assert update_template.git_error("warning: odd\nsomething broke\n") == "something broke"

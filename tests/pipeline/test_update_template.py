@@ -232,7 +232,10 @@ def test_a_dirty_tree_is_refused(fork):
 @pytest.mark.parametrize(
     ("settings", "reason"),
     [
-        (["TEMPLATE={tmp}/nowhere"], r"cannot read TEMPLATE=.*/nowhere \(.*\); pass the URL or path"),
+        (
+            ["TEMPLATE={tmp}/nowhere"],
+            r"cannot read TEMPLATE=.*/nowhere \('.*/nowhere' does not appear to be a git repository\); pass",
+        ),
         (["TEMPLATE={other}"], r"has no scripts/template-files\.txt: it is not this template"),
         (["REF=no-such-branch"], r"REF=no-such-branch is no branch or tag of .*; name one"),
     ],

@@ -33,8 +33,6 @@ import template
 
 PROG = "rename"
 ROOT = Path(__file__).resolve().parent.parent
-# Never rewritten: the repository itself, and what builds and tools make.
-SKIP = {".git", ".build", "dist", "wheelhouse", "build", "__pycache__", ".pytest_cache", ".ruff_cache"}
 KEEP = re.compile(r"rename:\s*keep")
 # Core metadata's rule for a name: https://packaging.python.org/en/latest/specifications/name-normalization/
 VALID_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
@@ -204,17 +202,13 @@ def in_git():
         return False
 
 
-def project_files(use_git):
-    """The files a fresh clone would have (git), or every file outside SKIP."""
-    if use_git:
-        names = git("ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout.split("\0")
-    else:
-        names = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*")]
-    return sorted(
-        n
-        for n in names
-        if n and not SKIP.intersection(Path(n).parts) and (ROOT / n).is_file() and not (ROOT / n).is_symlink()
+def project_files():
+    """The project's files as a fresh clone would hold them (scripts/source_files.sh lists them)."""
+    listed = subprocess.run(
+        [str(ROOT / "scripts" / "source_files.sh")], cwd=ROOT, check=True, capture_output=True
     )
+    names = listed.stdout.decode().split("\0")
+    return sorted(n for n in names if n and (ROOT / n).is_file() and not (ROOT / n).is_symlink())
 
 
 def shipped_files(record):
@@ -327,7 +321,7 @@ def run(env):
     reformat([str(new_path[name]) for name in rewritten if name.endswith((".py", ".pyi"))])
     old = re.compile("|".join([*(re.escape(o) for o, _ in names), *dist_pattern(old_dist)]), re.I)
     report_leftovers(old, new_path.values())
-    report_others(old, use_git, record)
+    report_others(old, record)
     review = "git status; git diff HEAD" if use_git else "the files above"
     say(f"done; review ({review}), then run make and make test")
 
@@ -363,13 +357,13 @@ def report_leftovers(old, paths):
         print(f"{PROG}: warning: old names left in {shown}; edit them by hand", file=sys.stderr)
 
 
-def report_others(old, use_git, record):
+def report_others(old, record):
     """Name the project's own files (not shipped by the template) that still mention an old name."""
     pipeline = template.pipeline_paths((ROOT / template.PIPELINE_LIST).read_text())
     skip = {template.RECORD, *record["package_files"]}
     found = [
         name
-        for name in project_files(use_git)
+        for name in project_files()
         if name not in skip and not template.is_pipeline(name, pipeline) and mentions(old, name)
     ]
     if found:

@@ -17,6 +17,7 @@ collect_ignore = ["fixtures"]
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import project as metadata  # noqa: E402 - the pipeline's own reader of the project's identity
+import template  # noqa: E402 - the pipeline's own list of its files
 
 # The project under test, whatever it is called: these tests hold in every fork.
 NAME, VERSION, PACKAGE, PREFIX = metadata.identity(ROOT)
@@ -71,6 +72,13 @@ def tracked_files(root=ROOT):
         [str(root / "scripts" / "source_files.sh")], cwd=root, check=True, capture_output=True, text=True
     ).stdout
     return [name for name in out.split("\0") if name]
+
+
+def own_files(root=ROOT):
+    """The project's own files, as a fresh clone holds them: not the pipeline's, not the record."""
+    pipeline = template.pipeline_paths((root / template.PIPELINE_LIST).read_text())
+    names = tracked_files(root)
+    return [n for n in names if n != template.RECORD and not template.is_pipeline(n, pipeline)]
 
 
 def copy_tree(files, src, dest):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import template
-from conftest import commit, git, make, tools_dir, tracked_files
+from conftest import commit, git, make, own_files, tools_dir, tracked_files
 
 
 @pytest.fixture
@@ -40,16 +40,6 @@ def files(project):
 def tree(project):
     """Every file's path and bytes, and what git says: to prove a refusal changed nothing."""
     return {str(p.relative_to(project)): p.read_bytes() for p in files(project)}, git(project, "status", "-s")
-
-
-def own_files(project):
-    """The files a clone would have that belong to the project: not the pipeline's, not the record."""
-    pipeline = template.pipeline_paths((project / template.PIPELINE_LIST).read_text())
-    return [
-        name
-        for name in tracked_files(project)
-        if name != template.RECORD and not template.is_pipeline(name, pipeline)
-    ]
 
 
 def pipeline_files(project):

@@ -4,14 +4,7 @@ import project
 import pytest
 import template
 import update_template
-from conftest import ROOT, tracked_files
-
-
-def own_files(root=ROOT):
-    pipeline = template.pipeline_paths((root / template.PIPELINE_LIST).read_text())
-    return sorted(
-        n for n in tracked_files(root) if n != template.RECORD and not template.is_pipeline(n, pipeline)
-    )
+from conftest import ROOT, own_files
 
 
 def test_pipeline_paths_skip_comments_and_blanks():
@@ -74,7 +67,7 @@ def test_the_record_lists_package_files_only():
     assert listed == sorted(listed)
     assert set(listed) <= set(own_files())
     if record["example"] == project.identity(ROOT)[0]:
-        assert listed == own_files()
+        assert listed == sorted(own_files())
 
 
 REFS = {

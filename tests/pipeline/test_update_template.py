@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import project
 import pytest
 import template
-from conftest import ROOT, commit, copy_tree, git, make, tools_dir, tracked_files
+from conftest import ROOT, commit, copy_tree, git, make, own_files, tools_dir, tracked_files
 
 TAG = "v1"
 # A clone's files are newer than the shared tools' tools.txt: never rebuild the tools for that.
@@ -52,14 +52,9 @@ def insert_after_first_line(path, line):
     path.write_text(f"{first}\n{line}\n{rest}")
 
 
-def own_files(root):
-    """The project's own files and their bytes: everything but the pipeline's files and the record."""
-    pipeline = template.pipeline_paths((root / template.PIPELINE_LIST).read_text())
-    return {
-        name: (root / name).read_bytes()
-        for name in tracked_files(root)
-        if name != template.RECORD and not template.is_pipeline(name, pipeline)
-    }
+def own_contents(root):
+    """The bytes of each of the project's own files."""
+    return {name: (root / name).read_bytes() for name in own_files(root)}
 
 
 def package(root):
@@ -105,7 +100,7 @@ def updated(tmp_path_factory):
     # The fork's own edit to a pipeline file that the template changes elsewhere.
     insert_after_first_line(fork / host_script, "# the fork's own note in a host script")
     commit(fork, "The fork's own work")
-    own = own_files(fork)
+    own = own_contents(fork)
 
     pipeline_changes = {
         sorted((tpl / "docker").glob("*.sh"))[0].relative_to(tpl): "# template change: a container script",
@@ -142,7 +137,7 @@ def test_update_merges_every_pipeline_change_and_no_package_change(updated):
         assert line in (fork / name).read_text().splitlines(), name
         assert re.search(rf"^update-template:   [AM] {re.escape(str(name))}$", out, re.M), out
     # The fork's own edits, to its package and to a pipeline file, are intact.
-    assert own_files(fork) == updated.own
+    assert own_contents(fork) == updated.own
     host_script = next(n for n, line in updated.pipeline_changes.items() if "host script" in line)
     assert "# the fork's own note in a host script" in (fork / host_script).read_text()
     # The template's example package stays out: not a line, not a file, not its folder.
@@ -185,7 +180,7 @@ def test_a_fork_edit_on_a_line_the_template_changed_is_an_ordinary_conflict(tmp_
     other = sorted((fork / "docker").glob("*.sh"))[0].relative_to(fork)
     insert_after_first_line(fork / clashing, "# the fork's line")
     commit(fork, "The fork's line")
-    own = own_files(fork)
+    own = own_contents(fork)
     insert_after_first_line(tpl / clashing, "# the template's line")
     append(tpl / other, "# the template's other change")
     commit(tpl, "The template's line")
@@ -197,7 +192,7 @@ def test_a_fork_edit_on_a_line_the_template_changed_is_an_ordinary_conflict(tmp_
     text = (fork / clashing).read_text()
     assert re.search(r"<<<<<<< HEAD\n# the fork's line\n=======\n# the template's line\n>>>>>>> ", text), text
     assert "# the template's other change" in (fork / other).read_text()
-    assert own_files(fork) == own
+    assert own_contents(fork) == own
 
     # Finished as the message says: resolve, add, commit.
     git(fork, "checkout", "--ours", "--", str(clashing))

@@ -6,6 +6,9 @@
         print the files the index does not hold yet; without --skip-existing, a file already
         there is an error (an index never replaces a published file); with it, only a file
         there with other contents is
+    python scripts/repository.py twine ARG...
+        run `twine ARG...`, with an index that cannot be reached reported in one line, as twine
+        reports an HTTP error, instead of urllib3's retries and a traceback
 
 Environment: REPOSITORY (a .pypirc section, default pypi), REPOSITORY_URL (overrides it),
 PYPIRC (default ~/.pypirc), INDEX_URL (default: derived from the upload URL), BUILD_DIR.
@@ -16,7 +19,9 @@ Run with the tools' Python; credentials are left to twine, never printed.
 
 import configparser
 import hashlib
+import logging
 import os
+import re
 import stat
 import sys
 from html.parser import HTMLParser
@@ -24,6 +29,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
 from packaging.utils import canonicalize_name
+from twine.__main__ import main as twine_main
 from twine.exceptions import TwineException
 from twine.utils import DEFAULT_CONFIG_FILE, get_repository_from_config
 
@@ -126,12 +132,18 @@ class Links(HTMLParser):
             self.files[unquote(path.rstrip("/").rsplit("/", 1)[-1])] = digest
 
 
+def reason(err):
+    """The root cause of a failed request in a few words ("Connection refused"), not a repr chain."""
+    found = re.search(r"\[Errno -?\d+\] ([^\"')]+)", str(err))
+    return found.group(1) if found else type(err).__name__
+
+
 def published(index, project):
     url = urljoin(index.rstrip("/") + "/", canonicalize_name(project) + "/")
     try:
         response = requests.get(url, timeout=60)
     except requests.RequestException as err:
-        raise Problem(f"cannot read {url} ({type(err).__name__}); check the network or INDEX_URL") from None
+        raise Problem(f"cannot read {url} ({reason(err)}); check the network or INDEX_URL") from None
     if response.status_code == 404:
         return {}
     if not response.ok:
@@ -170,7 +182,22 @@ def new_files(index, paths, skip_existing):
     return new
 
 
+def twine(args):
+    """twine ARGS in this process; 1 on failure, with its cause printed the way twine prints one."""
+    sys.argv = ["twine", *args]
+    # urllib3 warns of each retry in several lines; the outcome is what matters.
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
+    try:
+        return 1 if twine_main() else 0
+    except requests.RequestException as err:  # twine reports an HTTP error status itself
+        url = err.request.url if err.request is not None else "the index"
+        print(f"ERROR    {type(err).__name__}: cannot reach {url}: {reason(err)}")
+        return 1
+
+
 def main(argv):
+    if argv[:1] == ["twine"]:
+        return twine(argv[1:])
     try:
         if argv[:1] == ["where"]:
             lines = resolve(os.environ)

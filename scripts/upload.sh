@@ -58,8 +58,9 @@ options=(--config-file "${pypirc}" --disable-progress-bar)
 color=()
 [[ -t 1 ]] || color=(--no-color)
 say "uploading ${project} to ${label}"
-run "${python}" -m twine "${color[@]}" upload "${target[@]}" "${options[@]}" "${files[@]}" ||
+run "${python}" "${here}/repository.py" twine "${color[@]}" upload "${target[@]}" "${options[@]}" "${files[@]}" ||
   die "the upload to ${url} failed (twine's reason above), so ${project} is not published completely;" \
-    "fix that (401 or 403: the user name or the password/token is wrong), then run" \
+    "fix that (401 or 403: the user name or the password/token is wrong; ConnectionError: the URL" \
+    "is wrong or the index is down), then run" \
     "'make upload SKIP_EXISTING=1' to send the rest"
 say "uploaded ${files[*]##*/} to ${url}; 'make check-published' with the same settings installs and tests them from there"

@@ -127,6 +127,28 @@ def test_upload_with_nothing_to_upload_says_so(project, tmp_path):
     )
 
 
+def test_an_index_that_does_not_answer_is_one_line_not_a_traceback(project, tmp_path, index):
+    fake_release(project)
+    dead = f"http://127.0.0.1:{free_port()}/"
+    # The files are checked against a live index; only the upload finds nothing listening.
+    env = {**credentials(index, tmp_path), "REPOSITORY_URL": dead, "INDEX_URL": index.simple}
+    result = make(project, "upload", env=env, check=False)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "Retrying" not in result.stdout + result.stderr
+    assert re.search(
+        rf"^ERROR +ConnectionError: cannot reach {dead}: Connection refused$", result.stdout, re.M
+    ), result.stdout
+    # make adds its own "make: *** [...] Error 1".
+    assert [line for line in result.stderr.splitlines() if not line.startswith("make: ")] == [
+        f"upload: error: the upload to {dead} failed (twine's reason above), so "
+        f"{canonicalize_name(NAME)} {VERSION} is not published completely; fix that (401 or 403: the "
+        "user name or the password/token is wrong; ConnectionError: the URL is wrong or the index is "
+        "down), then run 'make upload SKIP_EXISTING=1' to send the rest"
+    ]
+    assert index.files() == []
+
+
 def test_a_password_in_repository_url_is_refused(project, tmp_path):
     fake_release(project)
     env = upload_env(tmp_path, REPOSITORY_URL="https://user:secret@127.0.0.1:9/")

@@ -6,6 +6,9 @@
         print the files the index does not hold yet; without --skip-existing, a file already
         there is an error (an index never replaces a published file); with it, only a file
         there with other contents is
+    python scripts/repository.py check-name PROJECT UPLOAD_URL
+        fail if PROJECT is the template's example (.template's "example"), unless the upload
+        goes to this machine: that name is not the project's to publish
     python scripts/repository.py twine ARG...
         run `twine ARG...`, with an index that cannot be reached reported in one line, as twine
         reports an HTTP error, instead of urllib3's retries and a traceback
@@ -19,12 +22,14 @@ Run with the tools' Python; credentials are left to twine, never printed.
 
 import configparser
 import hashlib
+import ipaddress
 import logging
 import os
 import re
 import stat
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
@@ -34,6 +39,7 @@ from twine.exceptions import TwineException
 from twine.utils import DEFAULT_CONFIG_FILE, get_repository_from_config
 
 PROG = "repository"
+ROOT = Path(__file__).resolve().parent.parent
 # Upload endpoints whose simple index lives on another host.
 KNOWN_INDEXES = {
     "https://upload.pypi.org/legacy/": "https://pypi.org/simple/",
@@ -182,6 +188,39 @@ def new_files(index, paths, skip_existing):
     return new
 
 
+def template_example(root):
+    """The template's example distribution name from the record ROOT/.template, or None."""
+    record = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+    try:
+        record.read_string("[record]\n" + (root / ".template").read_text())
+    except (OSError, configparser.Error):
+        return None
+    return record.get("record", "example", fallback="").strip() or None
+
+
+def on_this_machine(url):
+    host = urlsplit(url).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_name(project, upload_url, root=ROOT):
+    """Refuse to publish under the template's example name anywhere but on this machine."""
+    example = template_example(root)
+    if (
+        example
+        and canonicalize_name(project) == canonicalize_name(example)
+        and not on_this_machine(upload_url)
+    ):
+        raise Problem(
+            f"{project} is the template's example name, not this project's to publish; rename the project "
+            "first (make rename NAME=...), or rehearse on a local index (make index-start, then "
+            "make upload REPOSITORY=local)"
+        )
+
+
 def twine(args):
     """twine ARGS in this process; 1 on failure, with its cause printed the way twine prints one."""
     sys.argv = ["twine", *args]
@@ -201,12 +240,18 @@ def main(argv):
     try:
         if argv[:1] == ["where"]:
             lines = resolve(os.environ)
+        elif argv[:1] == ["check-name"] and len(argv) == 3:
+            check_name(argv[1], argv[2])
+            lines = []
         elif argv[:1] == ["new"] and len(argv) > 2:
             skip = "--skip-existing" in argv
             index, *paths = [a for a in argv[1:] if a != "--skip-existing"]
             lines = new_files(index, paths, skip)
         else:
-            raise Problem("usage: repository.py where | new [--skip-existing] INDEX_URL FILE...")
+            raise Problem(
+                "usage: repository.py where | check-name PROJECT UPLOAD_URL | "
+                "new [--skip-existing] INDEX_URL FILE... | twine ARG..."
+            )
     except Problem as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 1

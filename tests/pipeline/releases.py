@@ -22,6 +22,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import project as metadata  # noqa: E402 (scripts/ first on the path)
 
 NAME, VERSION, PACKAGE, PREFIX = metadata.identity(ROOT)
+# The template's own example distribution, as its record .template names it.
+EXAMPLE = re.search(r"^example *= *(\S+)", (ROOT / ".template").read_text(), re.M).group(1)
 WHEEL = f"{PREFIX}-{VERSION}-py3-none-manylinux_2_17_x86_64.whl"
 SDIST = f"{PREFIX}-{VERSION}.tar.gz"
 

@@ -16,6 +16,7 @@ import pytest
 from conftest import ROOT, copy_tree, make, tracked_files
 from packaging.utils import canonicalize_name
 from releases import (
+    EXAMPLE,
     NAME,
     PACKAGE,
     PREFIX,
@@ -147,6 +148,31 @@ def test_an_index_that_does_not_answer_is_one_line_not_a_traceback(project, tmp_
         "down), then run 'make upload SKIP_EXISTING=1' to send the rest"
     ]
     assert index.files() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "where", "refused"),
+    [(EXAMPLE, "elsewhere", True), (EXAMPLE, "here", False), (f"not-{EXAMPLE}", "elsewhere", False)],
+    ids=["example-elsewhere", "example-here", "renamed-elsewhere"],
+)
+def test_the_template_example_name_is_published_only_on_this_machine(
+    project, tmp_path, index, name, where, refused
+):
+    prefix = re.sub(r"[-_.]+", "_", name).lower()
+    fake_release(project, [f"{prefix}-1.0.0-py3-none-manylinux_2_17_x86_64.whl"], [f"{prefix}-1.0.0.tar.gz"])
+    # .invalid never resolves: nothing can be sent there, whatever the check decides.
+    url = {"here": index.url, "elsewhere": "http://index.invalid/legacy/"}[where]
+    env = upload_env(tmp_path, REPOSITORY_URL=url, INDEX_URL=index.simple, DRY_RUN="1")
+    result = make(project, "upload", env=env, check=not refused)
+    if refused:
+        errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+        assert errors == [
+            f"repository: error: {canonicalize_name(name)} is the template's example name, not this "
+            "project's to publish; rename the project first (make rename NAME=...), or rehearse on a "
+            "local index (make index-start, then make upload REPOSITORY=local)"
+        ], result.stderr
+    else:
+        assert f"would upload {canonicalize_name(name)} 1.0.0 to {url}" in result.stdout
 
 
 def test_a_password_in_repository_url_is_refused(project, tmp_path):

@@ -39,6 +39,12 @@ FORCE            ?= 0##                        make rename: 1 renames even with 
 V                ?= 0##                        1: show every command
 # ----------------------------------------------------------------------------------------------
 
+# A password or token given as make's argument is in ps and the shell's history for anyone to
+# read. A user name is no secret (for a PyPI token it is always __token__) and stays allowed.
+ifeq ($(origin TWINE_PASSWORD),command line)
+$(error TWINE_PASSWORD is on make's command line, where ps and the shell's history show it; set it in the environment instead (read -rs TWINE_PASSWORD; export TWINE_PASSWORD), or in .pypirc (PYPIRC) or keyring)
+endif
+
 # The project's name, version, import package and file-name prefix, from setup.cfg or
 # pyproject.toml; empty when they cannot be read, and scripts/sdist.sh then says why.
 # PACKAGE may be set to override the import package.

@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import shutil
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -182,6 +183,37 @@ def test_a_password_in_repository_url_is_refused(project, tmp_path):
     assert result.returncode != 0
     assert "REPOSITORY_URL holds a user name or password" in result.stderr
     assert "secret" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("target", ["upload", "check-published", "help"])
+def test_a_password_on_makes_command_line_is_refused_before_anything_runs(project, tmp_path, target):
+    fake_release(project)
+    secret = "pypi-" + secrets.token_urlsafe(16)
+    # A tools folder that is not there: make would build it first if anything ran.
+    env = {**upload_env(tmp_path), "TOOLS": str(tmp_path / "no-tools")}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(project), target, f"TWINE_PASSWORD={secret}"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert re.fullmatch(
+        r"\S+pipeline\.mk:\d+: \*\*\* TWINE_PASSWORD is on make's command line, where ps and the shell's "
+        r"history show it; set it in the environment instead \(read -rs TWINE_PASSWORD; export "
+        r"TWINE_PASSWORD\), or in \.pypirc \(PYPIRC\) or keyring\.  Stop\.\n",
+        result.stderr,
+    ), result.stderr
+    assert not (tmp_path / "no-tools").exists()
+
+
+def test_a_user_name_on_makes_command_line_is_fine(project, tmp_path, index):
+    """A user name is no secret (for a PyPI token it is always __token__)."""
+    fake_release(project)
+    env = upload_env(tmp_path, REPOSITORY_URL=index.url, DRY_RUN="1")
+    result = make(project, "upload", "TWINE_USERNAME=__token__", env=env)
+    assert "would upload" in result.stdout
 
 
 def test_dry_run_names_files_and_target_and_sends_nothing(project, tmp_path, index):

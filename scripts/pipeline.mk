@@ -14,7 +14,7 @@ PLAT             ?=##                          auditwheel target, e.g. manylinux
 STRIP            ?= 1##                        1: strip debug symbols from the libraries; 0: keep them
 JOBS             ?= $(shell nproc 2>/dev/null || echo 2)## interpreters verified in parallel
 SOURCE_DATE_EPOCH ?= $(shell scripts/source_date.sh)## timestamp inside wheels and sdist: the last commit's
-PYTEST_VERSION   ?= 8.4.2##                    pytest used for those tests
+PYTEST_VERSION   ?= $(shell sed -n 's/^pytest==//p' scripts/tools.txt)## pytest used for those tests
 BUILD_DIR        ?= .build##                   tools, caches, intermediate wheels
 DIST_DIR         ?= dist##                     the sdist
 WHEELHOUSE       ?= wheelhouse##               repaired, verified wheels

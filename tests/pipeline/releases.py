@@ -1,14 +1,12 @@
-"""What the upload tests share: the project's identity, hand-made release files, a real index.
+"""What the upload tests share: hand-made release files and a real index on 127.0.0.1.
 
-The upload scripts are imported from scripts/ for the unit tests. Names come from the project's
-own metadata (scripts/project.py), so these tests pass in a renamed project too.
+Names come from the project's own metadata (conftest), so these tests pass in a renamed project.
 """
 
 import io
 import re
 import socket
 import subprocess
-import sys
 import tarfile
 import time
 import urllib.request
@@ -16,16 +14,11 @@ import warnings
 import zipfile
 
 import pytest
-from conftest import ROOT, tools_dir
+from conftest import NAME, PREFIX, ROOT, SDIST, VERSION, tools_dir
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import project as metadata  # noqa: E402 (scripts/ first on the path)
-
-NAME, VERSION, PACKAGE, PREFIX = metadata.identity(ROOT)
 # The template's own example distribution, as its record .template names it.
 EXAMPLE = re.search(r"^example *= *(\S+)", (ROOT / ".template").read_text(), re.M).group(1)
 WHEEL = f"{PREFIX}-{VERSION}-py3-none-manylinux_2_17_x86_64.whl"
-SDIST = f"{PREFIX}-{VERSION}.tar.gz"
 
 
 def free_port():

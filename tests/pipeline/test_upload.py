@@ -28,13 +28,6 @@ from releases import (
 )
 
 
-@pytest.fixture
-def index(tmp_path):
-    server = Index(tmp_path / "index", "uploader", secrets.token_urlsafe(16))
-    yield server
-    server.stop()
-
-
 def upload_env(tmp_path, **extra):
     """Settings that keep the user's own ~/.pypirc, keyring and environment out of the test."""
     home = tmp_path / "home"

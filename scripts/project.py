@@ -133,7 +133,9 @@ def unpublishable(version):
     from packaging.version import Version
 
     local = Version(str(version)).local
-    return f"version {version} has a local part (+{local}), which no public index accepts" if local else None
+    return (
+        f"version '{version}' has a local part (+{local}), which no public index accepts" if local else None
+    )
 
 
 def check_version(version):

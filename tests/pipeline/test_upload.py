@@ -75,7 +75,7 @@ STRAY_SDIST = f"other{PREFIX}-{VERSION}.tar.gz"
             [LOCAL_WHEEL],
             [f"{PREFIX}-{VERSION}+local.tar.gz"],
             f"wheelhouse/{LOCAL_WHEEL}",
-            f"version {VERSION}+local has a local part (+local), which no public index accepts",
+            f"version '{VERSION}+local' has a local part (+local), which no public index accepts",
         ),
     ],
     ids=["linux-tag", "any-with-library", "two-versions", "two-projects", "local-version"],

@@ -199,11 +199,16 @@ def template_example(root):
 
 
 def on_this_machine(url):
+    """Whether URL's host is this machine: localhost, a loopback address, or 0.0.0.0 (which
+    make index-start may listen on, with INDEX_HOST)."""
     host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
     try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    return address.is_loopback or address.is_unspecified
 
 
 def check_name(project, upload_url, root=ROOT):

@@ -159,6 +159,8 @@ def test_credentials_in_a_url_setting_are_refused(tmp_path, setting):
         (EXAMPLE, "http://127.0.0.1:8765/", False),
         (EXAMPLE, "http://localhost:8765/", False),
         (EXAMPLE, "http://[::1]:8765/", False),
+        (EXAMPLE, "http://0.0.0.0:8765/", False),
+        (EXAMPLE, "http://192.168.1.10:8765/", True),
         (f"not-{EXAMPLE}", "https://upload.pypi.org/legacy/", False),
     ],
 )

@@ -190,7 +190,7 @@ def new_files(index, paths, skip_existing):
 
 def template_example(root):
     """The template's example distribution name from the record ROOT/.template, or None."""
-    record = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+    record = configparser.ConfigParser(delimiters=("=",), inline_comment_prefixes=("#",), interpolation=None)
     try:
         record.read_string("[record]\n" + (root / ".template").read_text())
     except (OSError, configparser.Error):

@@ -173,6 +173,17 @@ def test_a_password_in_repository_url_is_refused(project, tmp_path):
     assert "secret" not in result.stdout + result.stderr
 
 
+def test_a_renamed_project_may_publish_anywhere_and_the_record_keeps_the_example(project, tmp_path, index):
+    make(project, "rename", "NAME=renamed-pkg")
+    assert re.search(rf"^example *= *{re.escape(EXAMPLE)}\b", (project / ".template").read_text(), re.M)
+    fake_release(
+        project, ["renamed_pkg-1.0.0-py3-none-manylinux_2_17_x86_64.whl"], ["renamed_pkg-1.0.0.tar.gz"]
+    )
+    url = "http://index.invalid/legacy/"
+    env = upload_env(tmp_path, REPOSITORY_URL=url, INDEX_URL=index.simple, DRY_RUN="1")
+    assert f"would upload renamed-pkg 1.0.0 to {url}" in make(project, "upload", env=env).stdout
+
+
 @pytest.mark.parametrize("target", ["upload", "check-published", "help"])
 def test_a_password_on_makes_command_line_is_refused_before_anything_runs(project, tmp_path, target):
     fake_release(project)

@@ -127,7 +127,7 @@ class Bench:
             CIBW_BUILD=" ".join(f"{tag}-*" for tag in PYTHONS.split()),
             CIBW_ARCHS=self.env.get("ARCH", "x86_64"),
             CIBW_SKIP="*-musllinux_*",
-            CIBW_TEST_REQUIRES=f"pytest=={self.env.get('PYTEST_VERSION', '8.4.2')}",
+            CIBW_TEST_REQUIRES=f"pytest=={self.env['PYTEST_VERSION']}",
             # Copied into the test folder, so the tests import the installed wheel.
             CIBW_TEST_SOURCES=tests,
             CIBW_TEST_COMMAND=f"python -m pytest -q -p no:cacheprovider {tests}",

@@ -11,6 +11,7 @@ source "${here}/../scripts/lib.sh"
 
 main() {
   local src=$1 outdir=$2 pythons tag py setuptools raw log
+  : "${PYTEST_VERSION:?}"
   local plat=${PLAT:-${AUDITWHEEL_PLAT:?the image sets no AUDITWHEEL_PLAT; set PLAT}}
   # The same setuptools the template's isolated builds get (pyproject.toml pins it).
   setuptools=$(sed -n 's/.*"\(setuptools==[^"]*\)".*/\1/p' "${src}/pyproject.toml")
@@ -31,7 +32,7 @@ main() {
     run auditwheel repair --plat "${plat}" --wheel-dir "${outdir}/${tag}" "${raw}"/*.whl >/dev/null
     run "${py}" -m venv "/tmp/venv-${tag}"
     run "/tmp/venv-${tag}/bin/python" -m pip install --quiet --disable-pip-version-check \
-      "${outdir}/${tag}"/*.whl "pytest==${PYTEST_VERSION:-8.4.2}"
+      "${outdir}/${tag}"/*.whl "pytest==${PYTEST_VERSION}"
     mkdir -p "/tmp/run-${tag}" && cp -R "${TESTS:-tests/package}" "/tmp/run-${tag}/tests"
     (cd "/tmp/run-${tag}" && run "/tmp/venv-${tag}/bin/python" -m pytest -q -p no:cacheprovider tests) |
       tail -n 1

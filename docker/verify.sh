@@ -110,5 +110,6 @@ main() {
     die "the tests failed under ${failed[*]} (output above); fix the package, then run 'make' again"
 }
 
-PYTEST_VERSION=${PYTEST_VERSION:-8.4.2}
+# make reads it from scripts/tools.txt, the one place it is pinned.
+: "${PYTEST_VERSION:?}"
 main "$@"

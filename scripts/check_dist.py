@@ -4,8 +4,9 @@
 
 Every file must be a wheel or an sdist, every wheel a manylinux or musllinux one (an unrepaired
 linux_* wheel, or an "any" wheel carrying compiled code, would break on users' machines), all of
-one project and version, and pass `twine check --strict` (skipped with --quick). The first
-problem ends the check with one line naming the file and the fix. Run with the tools' Python.
+one project and of one version a public index accepts (not 1.0.0+local), and pass
+`twine check --strict` (skipped with --quick). The first problem ends the check with one line
+naming the file and the fix. Run with the tools' Python.
 """
 
 import os
@@ -21,6 +22,7 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
+from project import unpublishable
 
 PROG = "check_dist"
 COMPILED = re.compile(r"\.(so|pyd|dylib|dll)(\.[0-9.]+)?$")
@@ -92,6 +94,9 @@ def check(paths, quick=False):
                 f"{path}: version {other_version}, but {first} is {version}; "
                 "remove the stale files (make clean) and build again"
             )
+    why = unpublishable(version)
+    if why:
+        raise Rejected(f"{first}: {why}; drop it from the version and build again")
     # One twine run for all files; only on failure, one per file to name the culprit.
     if not quick and twine_problem(paths) is not None:
         for path in paths:

@@ -14,7 +14,7 @@ PLAT             ?=##                          auditwheel target, e.g. manylinux
 STRIP            ?= 1##                        1: strip debug symbols from the libraries; 0: keep them
 JOBS             ?= $(shell nproc 2>/dev/null || echo 2)## interpreters verified in parallel
 SOURCE_DATE_EPOCH ?= $(shell scripts/source_date.sh)## timestamp inside wheels and sdist: the last commit's
-PYTEST_VERSION   ?= 8.4.2##                    pytest used for those tests
+PYTEST_VERSION   ?= $(shell sed -n 's/^pytest==//p' scripts/tools.txt)## pytest used for those tests
 BUILD_DIR        ?= .build##                   tools, caches, intermediate wheels
 DIST_DIR         ?= dist##                     the sdist
 WHEELHOUSE       ?= wheelhouse##               repaired, verified wheels
@@ -40,6 +40,12 @@ TEMPLATE         ?=##                          make update-template: the templat
 REF              ?=##                          make update-template: the template's tag or branch; empty: its default
 V                ?= 0##                        1: show every command
 # ----------------------------------------------------------------------------------------------
+
+# A password or token given as make's argument is in ps and the shell's history for anyone to
+# read. A user name is no secret (for a PyPI token it is always __token__) and stays allowed.
+ifeq ($(origin TWINE_PASSWORD),command line)
+$(error TWINE_PASSWORD is on make's command line, where ps and the shell's history show it; set it in the environment instead (read -rs TWINE_PASSWORD; export TWINE_PASSWORD), or in .pypirc (PYPIRC) or keyring)
+endif
 
 # The project's name, version, import package and file-name prefix, from setup.cfg or
 # pyproject.toml; empty when they cannot be read, and scripts/sdist.sh then says why.

@@ -124,24 +124,35 @@ def identity(root):
     return name, version, package, prefix
 
 
+def unpublishable(version):
+    """Why no public index accepts VERSION (a str or packaging Version), or None if one would.
+
+    The one rule for both the build's warning and the upload's refusal: a local part (1.0+local)
+    is for builds that never leave the machine, and PyPI rejects it.
+    """
+    from packaging.version import Version
+
+    local = Version(str(version)).local
+    return (
+        f"version '{version}' has a local part (+{local}), which no public index accepts" if local else None
+    )
+
+
 def check_version(version):
-    """Refuse a version that is not PEP 440; warn of a local part (1.0+local), which indexes refuse."""
+    """Refuse a version that is not PEP 440; warn of one that cannot be published."""
     try:
         from packaging.version import InvalidVersion, Version
     except ImportError:
         return
     try:
-        parsed = Version(version)
+        Version(version)
     except InvalidVersion:
         raise Problem(
             f"version '{version}' is not a valid PEP 440 version; use one like 1.2.0 or 1.2.0rc1"
         ) from None
-    if parsed.local:
-        print(
-            f"{PROG}: warning: version '{version}' has a local part (+{parsed.local}): it builds, "
-            "but no public index accepts it, so make upload will refuse it",
-            file=sys.stderr,
-        )
+    why = unpublishable(version)
+    if why:
+        print(f"{PROG}: warning: {why}: it builds, but make upload will refuse it", file=sys.stderr)
 
 
 def main(argv):

@@ -6,6 +6,12 @@
         print the files the index does not hold yet; without --skip-existing, a file already
         there is an error (an index never replaces a published file); with it, only a file
         there with other contents is
+    python scripts/repository.py check-name PROJECT UPLOAD_URL
+        fail if PROJECT is the template's example (.template's "example"), unless the upload
+        goes to this machine: that name is not the project's to publish
+    python scripts/repository.py twine ARG...
+        run `twine ARG...`, with an index that cannot be reached reported in one line, as twine
+        reports an HTTP error, instead of urllib3's retries and a traceback
 
 Environment: REPOSITORY (a .pypirc section, default pypi), REPOSITORY_URL (overrides it),
 PYPIRC (default ~/.pypirc), INDEX_URL (default: derived from the upload URL), BUILD_DIR.
@@ -16,18 +22,25 @@ Run with the tools' Python; credentials are left to twine, never printed.
 
 import configparser
 import hashlib
+import ipaddress
+import logging
 import os
+import re
 import stat
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
+import template
 from packaging.utils import canonicalize_name
+from twine.__main__ import main as twine_main
 from twine.exceptions import TwineException
 from twine.utils import DEFAULT_CONFIG_FILE, get_repository_from_config
 
 PROG = "repository"
+ROOT = Path(__file__).resolve().parent.parent
 # Upload endpoints whose simple index lives on another host.
 KNOWN_INDEXES = {
     "https://upload.pypi.org/legacy/": "https://pypi.org/simple/",
@@ -126,12 +139,18 @@ class Links(HTMLParser):
             self.files[unquote(path.rstrip("/").rsplit("/", 1)[-1])] = digest
 
 
+def reason(err):
+    """The root cause of a failed request in a few words ("Connection refused"), not a repr chain."""
+    found = re.search(r"\[Errno -?\d+\] ([^\"')]+)", str(err))
+    return found.group(1) if found else type(err).__name__
+
+
 def published(index, project):
     url = urljoin(index.rstrip("/") + "/", canonicalize_name(project) + "/")
     try:
         response = requests.get(url, timeout=60)
     except requests.RequestException as err:
-        raise Problem(f"cannot read {url} ({type(err).__name__}); check the network or INDEX_URL") from None
+        raise Problem(f"cannot read {url} ({reason(err)}); check the network or INDEX_URL") from None
     if response.status_code == 404:
         return {}
     if not response.ok:
@@ -170,16 +189,73 @@ def new_files(index, paths, skip_existing):
     return new
 
 
+def template_example(root):
+    """The template's example distribution name (.template's example), or None without a record."""
+    try:
+        return template.read_record(root)["example"] or None
+    except template.Problem:
+        return None
+
+
+def on_this_machine(url):
+    """Whether URL's host is this machine: localhost, a loopback address, or 0.0.0.0 (which
+    make index-start may listen on, with INDEX_HOST)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def check_name(project, upload_url, root=ROOT):
+    """Refuse to publish under the template's example name anywhere but on this machine."""
+    example = template_example(root)
+    if (
+        example
+        and canonicalize_name(project) == canonicalize_name(example)
+        and not on_this_machine(upload_url)
+    ):
+        raise Problem(
+            f"{project} is the template's example name, not this project's to publish; rename the project "
+            "first (make rename NAME=...), or rehearse on a local index (make index-start, then "
+            "make upload REPOSITORY=local)"
+        )
+
+
+def twine(args):
+    """twine ARGS in this process; 1 on failure, with its cause printed the way twine prints one."""
+    sys.argv = ["twine", *args]
+    # urllib3 warns of each retry in several lines; the outcome is what matters.
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
+    try:
+        return 1 if twine_main() else 0
+    except requests.RequestException as err:  # twine reports an HTTP error status itself
+        url = err.request.url if err.request is not None else "the index"
+        print(f"ERROR    {type(err).__name__}: cannot reach {url}: {reason(err)}")
+        return 1
+
+
 def main(argv):
+    if argv[:1] == ["twine"]:
+        return twine(argv[1:])
     try:
         if argv[:1] == ["where"]:
             lines = resolve(os.environ)
+        elif argv[:1] == ["check-name"] and len(argv) == 3:
+            check_name(argv[1], argv[2])
+            lines = []
         elif argv[:1] == ["new"] and len(argv) > 2:
             skip = "--skip-existing" in argv
             index, *paths = [a for a in argv[1:] if a != "--skip-existing"]
             lines = new_files(index, paths, skip)
         else:
-            raise Problem("usage: repository.py where | new [--skip-existing] INDEX_URL FILE...")
+            raise Problem(
+                "usage: repository.py where | check-name PROJECT UPLOAD_URL | "
+                "new [--skip-existing] INDEX_URL FILE... | twine ARG..."
+            )
     except Problem as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 1

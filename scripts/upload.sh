@@ -4,6 +4,7 @@
 # Where to: REPOSITORY (a .pypirc section, default pypi) or REPOSITORY_URL; see
 # scripts/repository.py. Credentials are twine's business: .pypirc (PYPIRC), TWINE_USERNAME and
 # TWINE_PASSWORD, or keyring; none of them is ever put on a command line or printed.
+# The template's example name goes to an index on this machine only (a rehearsal).
 # Files already on the index stop the upload, or with SKIP_EXISTING=1 are left out (to finish
 # an interrupted upload); it reads them from the index's simple page (INDEX_URL to override).
 # Environment: WHEELHOUSE, DIST_DIR, REPOSITORY, REPOSITORY_URL, PYPIRC, INDEX_URL,
@@ -27,6 +28,7 @@ where=$("${python}" "${here}/repository.py" where) || exit 1
 mapfile -t where <<<"${where}"
 pypirc=${where[0]} url=${where[1]} index=${where[2]}
 project=$("${python}" "${here}/check_dist.py" "${files[@]}") || exit 1
+"${python}" "${here}/repository.py" check-name "${project%% *}" "${url}" || exit 1
 # twine skips existing files on PyPI only, so the index is asked first, whichever it is.
 skip=()
 [[ "${SKIP_EXISTING:-0}" == 1 ]] && skip=(--skip-existing)
@@ -58,8 +60,9 @@ options=(--config-file "${pypirc}" --disable-progress-bar)
 color=()
 [[ -t 1 ]] || color=(--no-color)
 say "uploading ${project} to ${label}"
-run "${python}" -m twine "${color[@]}" upload "${target[@]}" "${options[@]}" "${files[@]}" ||
+run "${python}" "${here}/repository.py" twine "${color[@]}" upload "${target[@]}" "${options[@]}" "${files[@]}" ||
   die "the upload to ${url} failed (twine's reason above), so ${project} is not published completely;" \
-    "fix that (401 or 403: the user name or the password/token is wrong), then run" \
+    "fix that (401 or 403: the user name or the password/token is wrong; ConnectionError: the URL" \
+    "is wrong or the index is down), then run" \
     "'make upload SKIP_EXISTING=1' to send the rest"
 say "uploaded ${files[*]##*/} to ${url}; 'make check-published' with the same settings installs and tests them from there"

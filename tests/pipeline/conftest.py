@@ -3,6 +3,7 @@
 import os
 import platform
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -146,6 +147,16 @@ def built_project(built, tmp_path):
     dest = tmp_path / "project"
     shutil.copytree(built[0], dest, symlinks=True)
     return dest
+
+
+@pytest.fixture
+def index(tmp_path):
+    """A real package index (pypiserver) on 127.0.0.1 for one test: see releases.Index."""
+    from releases import Index
+
+    server = Index(tmp_path / "index", "uploader", secrets.token_urlsafe(16))
+    yield server
+    server.stop()
 
 
 def wheels(folder):

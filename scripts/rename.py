@@ -182,8 +182,26 @@ class Renamer:
         return "\n".join(lines)
 
 
-def set_fields(path, text, fields):
-    """Put what the user gave into setup.cfg's metadata, and the author into LICENSE's copyright line."""
+def current_description():
+    """The one-line description the metadata has now; README.md repeats it under its title."""
+    for name, pattern in (
+        ("pyproject.toml", r'^description\s*=\s*"(.*)"\s*$'),
+        ("setup.cfg", r"^description\s*=\s*(.*?)\s*$"),
+    ):
+        path = ROOT / name
+        found = re.search(pattern, path.read_text(), flags=re.M) if path.is_file() else None
+        if found:
+            return found.group(1)
+    return ""
+
+
+def set_fields(path, text, fields, old_description=""):
+    """Put what the user gave into setup.cfg's metadata, the author into LICENSE's copyright line,
+    and the description into README.md, where it stands as a line of its own."""
+    description = fields.get("description")
+    if description and old_description and path == "README.md":
+        lines = text.split("\n")
+        text = "\n".join(description if line.strip() == old_description else line for line in lines)
     for key, value in fields.items():
         # Functions as replacements, so a backslash in a value is taken literally.
         if value and path == "setup.cfg":
@@ -277,6 +295,7 @@ def run(env):
     planned = moves(files, renamer)
     check_moves(planned)
     fields = {k.lower(): env.get(k, "").strip() for k in ("DESCRIPTION", "AUTHOR", "AUTHOR_EMAIL", "URL")}
+    old_description = current_description()
     rewritten = {}
     for name in files:
         data = (ROOT / name).read_bytes()
@@ -286,7 +305,7 @@ def run(env):
             continue
         if "\0" in text:
             continue  # binary files are left alone
-        new = set_fields(name, renamer.text(text, Path(name).suffix), fields)
+        new = set_fields(name, renamer.text(text, Path(name).suffix), fields, old_description)
         if new != text:
             rewritten[name] = new, sum(a != b for a, b in zip(text.split("\n"), new.split("\n")))
     new_path = {name: Path(*[renamer.name(p) for p in Path(name).parts]) for name in files}

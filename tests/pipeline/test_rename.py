@@ -101,6 +101,10 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     ):
         assert re.search(rf"^{re.escape(line)}$", cfg, re.M), line
     assert "Copyright (c) 2026 Ada Lovelace" in (repo / "LICENSE").read_text()
+    # README.md is the package's page on the index: its title and description are the project's.
+    readme = (repo / "README.md").read_text().splitlines()
+    assert readme[0] == "# fresh-graphs"
+    assert "Graphs, fresh from C" in readme
 
     assert not (repo / package).exists()
     assert (repo / "fresh_graphs" / "__init__.py").is_file()

@@ -234,3 +234,8 @@ def engine():
             pytest.fail(f"container tests must run in CI, but {reason}")
         pytest.skip(f"no container engine: {reason}")
     return os.environ["MANYLINUX_IMAGE"]
+
+
+def pytest_collection_modifyitems(items):
+    """The fast tests of the logic first, so that a broken rule shows in seconds, before any build."""
+    items.sort(key=lambda item: any(item.get_closest_marker(m) for m in ("container", "slow")))

@@ -5,5 +5,6 @@
 # (make PYTHONS="cp311 cp312", MANYLINUX=manylinux2014 make wheels).
 
 TESTS            ?= tests/package##            the package's own tests, run against each installed wheel
+TEST_REQUIRES    ?=##                          what the tests need besides pytest, e.g. "six numpy>=2"
 
 include scripts/pipeline.mk

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Build wheels from an sdist, in a manylinux container or on the host.
 #   docker/build.sh SDIST OUTDIR
-# Builds with the first interpreter PYTHONS selects. A wheel that does not depend on the Python
-# ABI (py3-none, abi3) is built once and serves them all; one tagged for a single CPython
-# (a C extension) is built again with every other selected interpreter.
-# Environment: PYTHONS, STRIP (1: link with -s), SOURCE_DATE_EPOCH, V.
+# Builds with the first interpreter selected, then with each next one that none of the wheels
+# built so far installs under: a py3-none wheel serves them all, an abi3 wheel every later CPython
+# except the free-threaded builds (which cannot load it), and a wheel tagged for one CPython
+# (a C extension) only that one.
+# Environment: PYTHONS, FREE_THREADED, PRERELEASE (see select_pythons), STRIP (1: link with -s),
+# SOURCE_DATE_EPOCH, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/../scripts/lib.sh"
 
 main() {
-  local sdist=$1 outdir=$2 pythons tag py wheel work
+  local sdist=$1 outdir=$2 pythons tag py wheel work built=()
   [[ -f "${sdist}" ]] || die "no sdist at ${sdist}; run 'make sdist' first"
   pythons=$(select_pythons) || exit 1
   if [[ "${STRIP:-1}" == 1 ]]; then
@@ -20,6 +22,9 @@ main() {
   work=${BUILD_ROOT:-/tmp/wheel-build}
   mkdir -p "${outdir}"
   while read -r tag py; do
+    if ((${#built[@]} > 0)) && "${py}" "${WHEEL_TAGS}" pick "${built[@]}" >/dev/null; then
+      continue
+    fi
     rm -rf "${work}" && mkdir -p "${work}"
     tar -xzf "${sdist}" -C "${work}"
     say "building the wheel with ${tag} ($(basename "${sdist}"))"
@@ -32,10 +37,8 @@ main() {
     wheel=$(find "${work}/out" -name '*.whl')
     check_wheel "${py}" "${wheel}"
     mv "${wheel}" "${outdir}/"
-    say "built $(basename "${wheel}")"
-    case "$(basename "${wheel}")" in
-      *-py3-none-* | *-abi3-*) break ;;
-    esac
+    built+=("${outdir}/${wheel##*/}")
+    say "built ${wheel##*/}"
   done <<<"${pythons}"
   rm -rf "${work}"
 }

@@ -4,20 +4,33 @@
 # IO/in holds the step's input (the sdist, or wheels), IO/tests the package's tests; results go
 # to IO/out/wheels and IO/out/wheelhouse. repair also verifies, so only wheels that pass their
 # tests leave the container. wheels+repair does both in one container, as a full make does.
+# IO/pyproject.toml, when there is one, may name the tests' requirements (a 'test' dependency group).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/../scripts/lib.sh"
 
 step=$1 io=$2
-if [[ "${IN_CONTAINER:-0}" == 1 && ! -d /opt/python ]]; then
-  die "the image has no /opt/python, so it is not a manylinux image; set MANYLINUX_IMAGE to one (quay.io/pypa/manylinux_2_28_x86_64, say)"
+if [[ "${IN_CONTAINER:-0}" == 1 && ! -d "${OPT_PYTHON}" ]]; then
+  die "the image has no ${OPT_PYTHON}, so it is not a manylinux image; set MANYLINUX_IMAGE to one (quay.io/pypa/manylinux_2_28_x86_64, say)"
+fi
+case "${step}" in
+  wheels | repair | wheels+repair | verify) ;;
+  *) die "unknown step '${step}'; use wheels, repair, wheels+repair or verify" ;;
+esac
+# Chosen once, before anything is built: a bad setting stops the run at once, what is left out
+# is said once, and build and verify agree.
+SELECTED_PYTHONS=$(select_pythons) || exit 1
+export SELECTED_PYTHONS
+requirements=${io}/test-requirements.txt
+if [[ "${step}" != wheels ]]; then
+  test_requirements "${io}/pyproject.toml" >"${requirements}" || exit 1
 fi
 build() { "${here}/build.sh" "$(find "${io}/in" -maxdepth 1 -name '*.tar.gz' | head -n 1)" "${io}/out/wheels"; }
-repair() { "${here}/repair.sh" "$1" "${io}/out/wheelhouse" && "${here}/verify.sh" "${io}/out/wheelhouse" "${io}/tests"; }
+verify() { "${here}/verify.sh" "$1" "${io}/tests" "${requirements}"; }
+repair() { "${here}/repair.sh" "$1" "${io}/out/wheelhouse" && verify "${io}/out/wheelhouse"; }
 case "${step}" in
   wheels) build ;;
   repair) repair "${io}/in" ;;
   wheels+repair) build && repair "${io}/out/wheels" ;;
-  verify) "${here}/verify.sh" "${io}/in" "${io}/tests" ;;
-  *) die "unknown step '${step}'; use wheels, repair, wheels+repair or verify" ;;
+  verify) verify "${io}/in" ;;
 esac

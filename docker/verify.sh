@@ -1,54 +1,44 @@
 #!/usr/bin/env bash
 # Install each wheel into a fresh virtual environment for every selected interpreter and run the
-# package's tests there, from outside the source tree, so they import the installed wheel.
-#   docker/verify.sh WHEELDIR TESTDIR
-# Environment: PYTHONS, JOBS (parallel checks, default: CPU count), PYTEST_VERSION, V.
+# package's tests there, from outside the source tree, so they import the installed wheel. The
+# tests' own requirements (one a line in REQUIREMENTS, see test_requirements) go in beside it.
+#   docker/verify.sh WHEELDIR TESTDIR [REQUIREMENTS]
+# Environment: PYTHONS, FREE_THREADED, PRERELEASE (see select_pythons), JOBS (parallel checks,
+# default: CPU count), PYTEST_VERSION, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/../scripts/lib.sh"
 
-# Exit 0 if the wheel named $2 installs under interpreter $1 (tags only; platform is the host's).
-wheel_fits() {
-  "$1" - "$(basename "$2")" <<'PY'
-import sys
-name = sys.argv[1][: -len(".whl")]
-pytags, abis, _ = (part.split(".") for part in name.split("-")[-3:])
-major, minor = sys.version_info[:2]
-cp = f"cp{major}{minor}"
-def older_cp(t):
-    return t.startswith("cp3") and t[3:].isdigit() and int(t[3:]) <= minor
-ok_py = any(t in ("py3", f"py{major}{minor}", cp) or older_cp(t) for t in pytags)
-ok_abi = any(a == "none" or a == cp or (a == "abi3" and any(older_cp(t) for t in pytags)) for a in abis)
-sys.exit(0 if ok_py and ok_abi else 1)
-PY
-}
-
-# Fresh venv, install the wheel(s) and pytest, run the tests from an empty directory.
-# Runs in the background under 'if', where set -e does not apply: each step returns on failure.
+# Fresh venv, install the wheel and the tests' requirements, run the tests from an empty directory.
+# Runs in the background under 'if', where set -e does not apply: each step returns on failure,
+# after writing why to ROOT/why when the log alone would not say it.
 check_one() {
-  local tag=$1 py=$2 wheeldir=$3 testdir=$4 root wheel wheels=()
+  local tag=$1 py=$2 wheeldir=$3 testdir=$4 requirements=$5 root wheels=() needs=()
   root=${VERIFY_ROOT}/${tag}
   mkdir -p "${root}/run" || return 1
-  for wheel in "${wheeldir}"/*.whl; do
-    if wheel_fits "${py}" "${wheel}"; then
-      wheels+=("${wheel}")
-    fi
-  done
+  mapfile -t wheels < <("${py}" "${WHEEL_TAGS}" pick "${wheeldir}"/*.whl)
   if ((${#wheels[@]} == 0)); then
     echo "no wheel in ${wheeldir} installs under ${tag}"
     return 1
   fi
+  [[ ! -s "${requirements}" ]] || needs=(-r "${requirements}")
   local runner
   runner=$(pytest_for "${tag}" "${py}") || return 1
   if command -v uv >/dev/null 2>&1; then
     run uv venv --quiet --no-project --python "${py}" "${root}/venv" || return 1
     # From the cache alone when it holds all that is needed (no round trip to the index, which
     # costs more than the install); from the index otherwise.
-    local install=(uv pip install --quiet --python "${root}/venv/bin/python" "${wheels[@]}")
-    run "${install[@]}" --offline 2>/dev/null || run "${install[@]}" || return 1
+    local install=(uv pip install --quiet --python "${root}/venv/bin/python" "${wheels[@]}" "${needs[@]}")
+    run "${install[@]}" --offline 2>/dev/null || run "${install[@]}" || {
+      unmet "${tag}" "${root}" "${needs[@]}"
+      return 1
+    }
   else
     run "${py}" -m venv "${root}/venv" || return 1
-    run "${root}/venv/bin/python" -m pip install --quiet "${wheels[@]}" || return 1
+    run "${root}/venv/bin/python" -m pip install --quiet "${wheels[@]}" "${needs[@]}" || {
+      unmet "${tag}" "${root}" "${needs[@]}"
+      return 1
+    }
   fi
   cp -R "${testdir}" "${root}/run/tests" || return 1
   (cd "${root}/run" && PYTHONPATH="${runner}" run "${root}/venv/bin/python" -m pytest -q -p no:cacheprovider tests)
@@ -73,8 +63,41 @@ pytest_for() {
   echo "${dir}"
 }
 
+# After a failed install into ROOT ($2) under tag $1: blame the tests' requirements (-r FILE, the
+# rest of the arguments) when they alone cannot be installed.
+unmet() {
+  local tag=$1 root=$2
+  shift 2
+  (($# > 0)) || return 0
+  if command -v uv >/dev/null 2>&1; then
+    uv pip install --quiet --dry-run --python "${root}/venv/bin/python" "$@" >/dev/null 2>&1 && return
+  else
+    "${root}/venv/bin/python" -m pip install --quiet --dry-run "$@" >/dev/null 2>&1 && return
+  fi
+  echo "the tests' requirements (TEST_REQUIRES, the 'test' dependency group) cannot be installed under ${tag} (output above); correct them" >"${root}/why"
+}
+
+# The one-line reason the checks of the tags given failed, for die.
+failure() {
+  local tag module logs=()
+  for tag in "$@"; do
+    if [[ -f "${VERIFY_ROOT}/${tag}/why" ]]; then
+      cat "${VERIFY_ROOT}/${tag}/why"
+      return
+    fi
+    logs+=("${VERIFY_ROOT}/${tag}.log")
+  done
+  # A module the tests import that nothing installed: most likely a test-only dependency.
+  module=$(sed -n "s/.*ModuleNotFoundError: No module named '\([^']*\)'.*/\1/p" "${logs[@]}" | head -n 1) || true
+  if [[ -n "${module}" ]]; then
+    echo "the tests failed under $*: they import '${module%%.*}', which is not installed; add it to TEST_REQUIRES in the Makefile or to the 'test' dependency group in pyproject.toml (to the package's dependencies if the package needs it)"
+  else
+    echo "the tests failed under $* (output above); fix the package, then run 'make' again"
+  fi
+}
+
 main() {
-  local wheeldir=$1 testdir=$2 pythons tag py failed=() tags=() running=0
+  local wheeldir=$1 testdir=$2 requirements=${3:-/dev/null} pythons tag py failed=() tags=() running=0
   [[ -d "${testdir}" ]] || die "no tests at ${testdir}; set TESTS to the package's test folder"
   shopt -s nullglob
   local all=("${wheeldir}"/*.whl)
@@ -90,7 +113,7 @@ main() {
       running=$((running - 1))
     fi
     {
-      if check_one "${tag}" "${py}" "${wheeldir}" "${testdir}" >"${VERIFY_ROOT}/${tag}.log" 2>&1; then
+      if check_one "${tag}" "${py}" "${wheeldir}" "${testdir}" "${requirements}" >"${VERIFY_ROOT}/${tag}.log" 2>&1; then
         echo 0 >"${VERIFY_ROOT}/${tag}.rc"
       fi
     } &
@@ -106,8 +129,7 @@ main() {
       failed+=("${tag}")
     fi
   done
-  ((${#failed[@]} == 0)) ||
-    die "the tests failed under ${failed[*]} (output above); fix the package, then run 'make' again"
+  ((${#failed[@]} == 0)) || die "$(failure "${failed[@]}")"
 }
 
 # make reads it from scripts/tools.txt, the one place it is pinned.

@@ -56,62 +56,170 @@ install_files() {
   rm -f "${@:1:$#-1}"
 }
 
-# Print the run's interpreters, one "tag path" pair a line, from PYTHONS (words: cp311,
-# cp311-cp311, 3.11, python3.11 or a path) or by default every CPython 3.9+ available:
-# /opt/python/cp3*-cp3* in a manylinux image, python3.9 ... python3.14 on PATH elsewhere.
-# Interpreters that do not start (a pyenv shim for an unselected version) are not offered.
+# Where a manylinux image keeps its interpreters (OPT_PYTHON: another folder of that layout).
+OPT_PYTHON=${OPT_PYTHON:-/opt/python}
+# Tells an interpreter's tag and version, and which wheels it installs (docker/ sits beside scripts/
+# in the checkout and in the container alike).
+WHEEL_TAGS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../docker/wheel_tags.py
+
+# Die unless setting $1 is empty (its default), 1 ($2 says what that does) or 0 ($3).
+check_switch() {
+  local value=${!1:-}
+  [[ -z "${value}" || "${value}" == [01] ]] || die "$1=${value} must be 1 ($2) or 0 ($3)"
+}
+
+# Die unless FREE_THREADED and PRERELEASE are valid; step.sh asks before any container starts.
+check_python_switches() {
+  check_switch FREE_THREADED "free-threaded interpreters too" "leave them out"
+  check_switch PRERELEASE "pre-release interpreters too" "leave them out"
+}
+
+# Print the run's interpreters, one "tag path" pair a line. PYTHONS names them (words: cp311,
+# cp311-cp311, 3.11, cp314t, 3.14t, python3.11 or a path); by default they are every CPython 3.9+
+# found (see found_pythons), free-threaded builds unless FREE_THREADED=0, pre-releases only with
+# PRERELEASE=1 (the others left out are named on stderr). A repeated interpreter counts once.
+# docker/entry.sh chooses once for the whole run and hands the choice on in SELECTED_PYTHONS.
 select_pythons() {
-  local available=() want=() word py tag found
-  if [[ -d /opt/python ]]; then
-    # Version order (cp39 before cp310); cp313t and PyPy are left out.
-    while read -r py; do
-      [[ -x "${py}" ]] && available+=("${py}")
-    done < <(printf '%s\n' /opt/python/cp3*-cp3[0-9]/bin/python /opt/python/cp3*-cp3[0-9][0-9]/bin/python | sort -V)
-  else
-    for minor in 9 10 11 12 13 14; do
-      py=$(command -v "python3.${minor}" 2>/dev/null) || continue
-      python_tag "${py}" >/dev/null 2>&1 && available+=("${py}")
-    done
+  local found=() chosen=() want=() word line tag version py seen=" "
+  if [[ -n "${SELECTED_PYTHONS:-}" ]]; then
+    printf '%s\n' "${SELECTED_PYTHONS}"
+    return
   fi
+  check_python_switches
+  mapfile -t found < <(found_pythons)
   read -r -a want <<<"${PYTHONS:-}"
   if ((${#want[@]} == 0)); then
-    want=("${available[@]}")
+    for line in "${found[@]}"; do
+      read -r tag version py <<<"${line}"
+      if prerelease "${version}" && [[ "${PRERELEASE:-0}" != 1 ]]; then
+        say "leaving out ${tag} (${version}), a pre-release; PRERELEASE=1 includes it" >&2
+      elif [[ "${tag}" != *t || "${FREE_THREADED:-1}" == 1 ]]; then
+        chosen+=("${line}")
+      fi
+    done
+    ((${#chosen[@]} > 0)) ||
+      die "no CPython 3.9+ found (looked in $(python_places)); install one or name it with PYTHONS=/path/to/python"
   fi
-  ((${#want[@]} > 0)) || die "no CPython 3.9+ found (looked in ${PATH}); install one or name it with PYTHONS=/path/to/python"
   for word in "${want[@]}"; do
-    found=""
-    case "${word}" in
-      /*) found=${word} ;;
-      python3*) found=$(command -v "${word}" 2>/dev/null) || found="" ;;
-      *)
-        word=${word%%-*}
-        [[ "${word}" =~ ^3\.([0-9]+)$ ]] && word="cp3${BASH_REMATCH[1]}"
-        for py in "${available[@]}"; do
-          [[ "$(python_tag "${py}" 2>/dev/null)" == "${word}" ]] && found=${py} && break
-        done
-        ;;
-    esac
-    if [[ -z "${found}" ]] || ! tag=$(python_tag "${found}" 2>/dev/null); then
-      die "PYTHONS names '${word}', which is not here or does not run; available: $(available_tags "${available[@]}")"
-    fi
-    if ! [[ "${tag}" =~ ^cp3([0-9]+)$ ]] || ((BASH_REMATCH[1] < 9)); then
+    line=$(named_python "${word}" "${found[@]}") ||
+      die "PYTHONS names '${word}', which is not here or does not run; available: $(found_tags "${found[@]}")"
+    read -r tag version py <<<"${line}"
+    cpython_since "${tag}" 9 ||
       die "PYTHONS names '${word}' (${tag}); only CPython 3.9 or newer is supported"
-    fi
-    printf '%s %s\n' "${tag}" "${found}"
+    ! prerelease "${version}" || [[ "${PRERELEASE:-0}" == 1 ]] ||
+      die "PYTHONS names '${word}', a pre-release (${version}); set PRERELEASE=1 to build for it"
+    [[ "${tag}" != *t || "${FREE_THREADED:-1}" == 1 ]] ||
+      die "PYTHONS names '${word}', a free-threaded build, but FREE_THREADED=0; drop one of the two"
+    chosen+=("${line}")
+  done
+  for line in "${chosen[@]}"; do
+    read -r tag version py <<<"${line}"
+    [[ "${seen}" != *" ${tag} "* ]] || continue
+    seen+="${tag} "
+    printf '%s %s\n' "${tag}" "${py}"
   done
 }
 
-# cp311 for a CPython 3.11 interpreter; fails if it does not run.
-python_tag() {
-  "$1" -c 'import sys; print("cp%d%d" % sys.version_info[:2])'
+# Whether tag $1 (cp311, cp314t) is a CPython 3.$2 or newer.
+cpython_since() {
+  [[ "$1" =~ ^cp3([0-9]+)t?$ ]] && ((BASH_REMATCH[1] >= $2))
 }
 
-available_tags() {
-  local py tag tags=()
-  for py in "$@"; do
-    tag=$(python_tag "${py}" 2>/dev/null) && tags+=("${tag}")
+# Whether version $1 is an alpha, beta or release candidate (3.15.0a1, 3.15.0rc2).
+prerelease() {
+  [[ "$1" =~ [a-z] ]]
+}
+
+# The "tag version path" line of the interpreter PYTHONS word $1 names, among the found ones
+# (the other arguments); fails if it names none, or one that does not run.
+named_python() {
+  local word=$1 line py
+  shift
+  case "${word}" in
+    /*) describe_python "${word}" ;;
+    python3*) py=$(command -v "${word}") && describe_python "${py}" ;;
+    *)
+      # cp314-cp314t names its ABI last; 3.14t is cp314t.
+      word=${word##*-}
+      [[ "${word}" =~ ^3\.([0-9]+)(t?)$ ]] && word="cp3${BASH_REMATCH[1]}${BASH_REMATCH[2]}"
+      for line in "$@"; do
+        [[ "${line%% *}" == "${word}" ]] && printf '%s\n' "${line}" && return
+      done
+      return 1
+      ;;
+  esac
+}
+
+# "tag version path" of interpreter $1 (cp314t 3.14.0 /opt/python/cp314-cp314t/bin/python);
+# fails if it does not run.
+describe_python() {
+  local described
+  described=$("$1" "${WHEEL_TAGS}" describe 2>/dev/null) && printf '%s %s\n' "${described}" "$1"
+}
+
+# "tag version path" of every CPython 3.9+ here that runs, in version order, free-threaded after
+# the build of the same version: OPT_PYTHON/cp3*/bin/python when that folder exists (a manylinux
+# image), else the first python3.N and python3.Nt of each name on PATH. A shim that does not
+# start (pyenv's, for a version not selected) is left out.
+found_pythons() {
+  local py line seen=" "
+  if [[ -d "${OPT_PYTHON}" ]]; then
+    printf '%s\n' "${OPT_PYTHON}"/cp3*-cp3* | sort -V | sed 's|$|/bin/python|'
+  else
+    path_pythons
+  fi | while IFS= read -r py; do
+    line=$(describe_python "${py}") || continue
+    cpython_since "${line%% *}" 9 || continue
+    [[ "${seen}" != *" ${line%% *} "* ]] || continue
+    seen+="${line%% *} "
+    printf '%s\n' "${line}"
   done
+}
+
+# Every python3.N (N >= 9) and python3.Nt on PATH, the first of each name, in version order.
+path_pythons() {
+  local dir py name dirs seen=" "
+  IFS=: read -r -a dirs <<<"${PATH}"
+  for dir in "${dirs[@]}"; do
+    for py in "${dir:-.}"/python3.*; do
+      name=${py##*/}
+      cpython_since "cp3${name#python3.}" 9 || continue
+      [[ -x "${py}" && ! -d "${py}" && "${seen}" != *" ${name} "* ]] || continue
+      seen+="${name} "
+      printf '%s %s\n' "${name}" "${py}"
+    done
+  done | sort -V -k1,1 | cut -d' ' -f2-
+}
+
+python_places() {
+  if [[ -d "${OPT_PYTHON}" ]]; then
+    printf '%s\n' "${OPT_PYTHON}"
+  else
+    printf '%s\n' "${PATH}"
+  fi
+}
+
+# The tags of the "tag version path" lines given, on one line.
+found_tags() {
+  local tags=("${@%% *}")
   printf '%s\n' "${tags[*]:-none}"
+}
+
+# Print the requirements the package's tests need besides pytest, one a line: the words of
+# TEST_REQUIRES, then the 'test' dependency group (PEP 735) of pyproject.toml $1, which the first
+# interpreter found with tomllib (3.11+) reads.
+test_requirements() {
+  local pyproject=$1 requires=() tag version py group
+  read -r -a requires <<<"${TEST_REQUIRES:-}"
+  ((${#requires[@]} == 0)) || printf '%s\n' "${requires[@]}"
+  [[ -f "${pyproject}" ]] && grep -q 'dependency-groups' "${pyproject}" || return 0
+  while read -r tag version py; do
+    cpython_since "${tag}" 11 || continue
+    group=$("${py}" "${WHEEL_TAGS%/*}/dependency_group.py" "${pyproject}" test 2>&1) || die "${group}"
+    [[ -z "${group}" ]] || printf '%s\n' "${group}"
+    return 0
+  done < <(found_pythons)
+  die "pyproject.toml has dependency groups, which only Python 3.11+ reads, and none is here; install one, or name the tests' requirements in TEST_REQUIRES instead"
 }
 
 # The targets this pipeline builds for; the Makefile's help lists the same.
@@ -143,12 +251,12 @@ libc_family() {
   esac
 }
 
-# The file names of this target's repaired wheels, so that wheels for several architectures
-# and for both C libraries can share one wheelhouse.
+# The file names of this project's repaired wheels for this target, so that wheels for several
+# architectures, for both C libraries and of other projects can share one wheelhouse.
 target_wheels() {
   local family
   family=$(libc_family "${MANYLINUX}")
-  printf '%s\n' "*-${family}*_${ARCH}.whl"
+  printf '%s\n' "${DIST_PREFIX:-*}-*-${family}*_${ARCH}.whl"
 }
 
 # The engine's name for ARCH (--platform).

@@ -9,7 +9,9 @@ MANYLINUX        ?= manylinux_2_28##           one of: $(SUPPORTED_MANYLINUX)
 MANYLINUX_TAG    ?= 2026.10.26-1##             image tag, pinned so a release can be rebuilt
 MANYLINUX_IMAGE  ?= quay.io/pypa/$(MANYLINUX)_$(ARCH):$(MANYLINUX_TAG)## any image with /opt/python
 CONTAINER_ENGINE ?= auto##                     docker, podman, none (host), auto: docker, podman or none
-PYTHONS          ?=##                          e.g. "cp39 cp313"; empty: every CPython 3.9+
+PYTHONS          ?=##                          e.g. "cp39 cp313 cp314t"; empty: every CPython 3.9+
+FREE_THREADED    ?= 1##                        1: free-threaded interpreters (3.14t) too; 0: leave them out
+PRERELEASE       ?= 0##                        1: pre-release interpreters (alpha, beta, rc) too; 0: leave them out
 PLAT             ?=##                          auditwheel target, e.g. manylinux_2_28_x86_64; empty: the image's
 STRIP            ?= 1##                        1: strip debug symbols from the libraries; 0: keep them
 JOBS             ?= $(shell nproc 2>/dev/null || echo 2)## interpreters verified in parallel
@@ -58,9 +60,11 @@ DIST_PREFIX  := $(word 4,$(PROJECT))
 SDIST    := $(DIST_DIR)/$(DIST_PREFIX)-$(VERSION).tar.gz
 SOURCES  := $(wildcard setup.py setup.cfg pyproject.toml MANIFEST.in README.md LICENSE) \
             $(shell find $(PACKAGE) -type f ! -name '*.pyc' ! -name '*.o' ! -name '*.so' 2>/dev/null)
-PIPELINE := scripts/step.sh scripts/lib.sh $(wildcard docker/*.sh) $(wildcard $(TESTS)/*.py) $(BUILD_DIR)/settings
+PIPELINE := scripts/step.sh scripts/lib.sh $(wildcard docker/*) $(shell find $(TESTS) -type f ! -name '*.pyc' 2>/dev/null) \
+            $(BUILD_DIR)/settings
 
-export ARCH MANYLINUX MANYLINUX_IMAGE CONTAINER_ENGINE PYTHONS PLAT STRIP JOBS SOURCE_DATE_EPOCH TESTS \
+export ARCH MANYLINUX MANYLINUX_IMAGE CONTAINER_ENGINE PYTHONS FREE_THREADED PRERELEASE PLAT STRIP JOBS \
+       SOURCE_DATE_EPOCH TESTS TEST_REQUIRES \
        PYTEST_VERSION BUILD_DIR DIST_DIR WHEELHOUSE CACHE_VOLUME TOOLS_PYTHON V SDIST DIST_PREFIX
 export PROJECT_NAME VERSION PACKAGE
 # Not $(abspath): it splits a checkout path with spaces into words.
@@ -168,9 +172,15 @@ help:
 	  help $(MAKEFILE_LIST)
 
 # The settings a build depends on; the file changes only when they do, so make rebuilds then.
-SETTINGS := $(MANYLINUX_IMAGE) $(CONTAINER_ENGINE) $(PYTHONS) $(PLAT) $(STRIP) $(SOURCE_DATE_EPOCH)
+# A build on the host (as scripts/step.sh chooses it) depends on the interpreters it finds too:
+# installing python3.14 verifies again.
+HOST_BUILD = $(or $(filter none,$(CONTAINER_ENGINE)),$(and $(filter auto,$(CONTAINER_ENGINE)),$(if $(shell command -v docker podman),,none)))
+HOST_PYTHONS = $(shell PYTHONS='$(PYTHONS)' FREE_THREADED='$(FREE_THREADED)' PRERELEASE='$(PRERELEASE)' \
+                 bash -c 'source scripts/lib.sh && select_pythons' 2>/dev/null)
+SETTINGS = $(MANYLINUX_IMAGE) $(CONTAINER_ENGINE) $(PYTHONS) $(FREE_THREADED) $(PRERELEASE) $(PLAT) $(STRIP) \
+           $(SOURCE_DATE_EPOCH) $(TESTS) $(TEST_REQUIRES) $(if $(HOST_BUILD),$(HOST_PYTHONS))
 $(BUILD_DIR)/settings: FORCE
 	mkdir -p $(@D)
-	echo '$(SETTINGS)' | cmp -s - $@ || echo '$(SETTINGS)' >$@
+	settings='$(SETTINGS)'; echo "$$settings" | cmp -s - $@ || echo "$$settings" >$@
 .PHONY: FORCE
 FORCE:

@@ -53,6 +53,8 @@ stage() {
   esac
   [[ -d "${TESTS}" ]] || die "no tests at ${TESTS}; set TESTS to the package's test folder"
   cp -R "${TESTS}" "${io}/tests"
+  # It may name the tests' requirements (a 'test' dependency group).
+  [[ ! -f pyproject.toml ]] || cp pyproject.toml "${io}/pyproject.toml"
   cp -R "${root}/docker" "${io}/src/docker"
   cp "${here}/lib.sh" "${io}/src/scripts/lib.sh"
 }
@@ -78,7 +80,7 @@ run_in_container() {
   check_image "${engine}"
   local envs=(-e IN_CONTAINER=1 -e CACHE_DIR=/cache -e UV_CACHE_DIR=/cache/uv -e PIP_CACHE_DIR=/cache/pip)
   local var
-  for var in PYTHONS PLAT STRIP SOURCE_DATE_EPOCH JOBS V PYTEST_VERSION; do
+  for var in PYTHONS FREE_THREADED PRERELEASE TEST_REQUIRES PLAT STRIP SOURCE_DATE_EPOCH JOBS V PYTEST_VERSION; do
     [[ -n "${!var:-}" ]] && envs+=(-e "${var}=${!var}")
   done
   # Inputs and outputs are copied, not bind-mounted: the container's root user then never owns
@@ -123,7 +125,7 @@ publish() {
     local old
     while IFS= read -r -d '' old; do
       [[ " ${made[*]##*/} " == *" ${old##*/} "* ]] || rm -f "${old}"
-    done < <(find "${dest}" -maxdepth 1 -name "${DIST_PREFIX:-*}-$(target_wheels)" -print0)
+    done < <(find "${dest}" -maxdepth 1 -name "$(target_wheels)" -print0)
   else
     rm -rf "${dest}.old"
     [[ -d "${dest}" ]] && mv "${dest}" "${dest}.old"
@@ -141,7 +143,8 @@ main() {
   esac
   check_target
   [[ "${JOBS:-1}" =~ ^[1-9][0-9]*$ ]] || die "JOBS=${JOBS} is not a positive whole number; use e.g. JOBS=2"
-  [[ "${STRIP:-1}" =~ ^[01]$ ]] || die "STRIP=${STRIP} must be 1 (strip the libraries) or 0 (keep symbols)"
+  check_switch STRIP "strip the libraries" "keep symbols"
+  check_python_switches
   local engine io
   engine=$(choose_engine)
   if [[ "${step}" == config ]]; then

@@ -3,6 +3,8 @@
 import math
 import os
 import re
+import sys
+import sysconfig
 import threading
 
 import pytest
@@ -76,15 +78,39 @@ def test_parallel_sum_rejects_negative_threads():
         minty.parallel_sum([1.0], threads=-1)
 
 
-def test_library_is_safe_to_call_from_many_threads():
-    results = []
+def graph(seed, n_vertices=1000):
+    """A connected graph whose weights, and so whose tree, depend on seed."""
+    edges = [(i, i + 1, float((i * 31 + seed * 17) % 97)) for i in range(n_vertices - 1)]
+    edges += [(i, (i * 7 + seed) % n_vertices, (i * 13 + seed * 5) % 89 + 0.5) for i in range(n_vertices)]
+    return n_vertices, edges
 
-    def work():
-        results.append(minty.spanning_tree(3, [(0, 1, 2.0), (1, 2, 1.0), (0, 2, 3.0)])[0])
 
-    threads = [threading.Thread(target=work) for _ in range(16)]
+def test_library_gives_each_thread_its_own_answer_when_called_at_once():
+    # Threads call the library at the same moment, each with its own inputs, over and over. ctypes
+    # lets go of the GIL during each call, and a free-threaded build has none, so state shared
+    # inside the library would show as another thread's answer.
+    count, rounds = 8, 10
+    graphs = [graph(seed) for seed in range(count)]
+    values = [[((i * 7919 + seed) % 1000) / 7.0 for i in range(5_000)] for seed in range(count)]
+
+    def answer(seed):
+        return minty.spanning_tree(*graphs[seed]), minty.parallel_sum(values[seed], threads=2)
+
+    expected = [answer(seed) for seed in range(count)]
+    start = threading.Barrier(count)
+    wrong = [0] * count
+
+    def work(seed):
+        start.wait()
+        for _ in range(rounds):
+            wrong[seed] += answer(seed) != expected[seed]
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert results == [3.0] * 16
+    assert wrong == [0] * count
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        # Loading the package must not bring the GIL back, or this test proved less than it says.
+        assert not sys._is_gil_enabled()

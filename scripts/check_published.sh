@@ -4,9 +4,9 @@
 # no other index, into a fresh virtual environment per host interpreter, and run the package's
 # tests there, from an empty folder outside the source tree.
 #   scripts/check_published.sh
-# Environment: WHEELHOUSE, DIST_DIR, TESTS, PYTHONS (host interpreters; default every CPython
-#   3.9+ on PATH), PYTEST_VERSION, REPOSITORY, REPOSITORY_URL, PYPIRC, INDEX_URL, BUILD_DIR,
-#   TOOLS_BIN, V.
+# Environment: WHEELHOUSE, DIST_DIR, TESTS, TEST_REQUIRES, PYTHONS, FREE_THREADED, PRERELEASE
+#   (host interpreters; default every CPython 3.9+ on PATH), PYTEST_VERSION, REPOSITORY,
+#   REPOSITORY_URL, PYPIRC, INDEX_URL, BUILD_DIR, TOOLS_BIN, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/lib.sh"
@@ -27,7 +27,9 @@ release=$("${tools_bin}/python" "${here}/check_dist.py" --quick "${files[@]}") |
 read -r project version <<<"${release}"
 pythons=$(select_pythons) || exit 1
 work=$(mktemp -d "${TMPDIR:-/tmp}/check-published.XXXXXX")
-trap 'rm -rf "${work}"' EXIT
+requirements=$(mktemp "${TMPDIR:-/tmp}/check-published-requirements.XXXXXX")
+trap 'rm -rf "${work}" "${requirements}"' EXIT
+test_requirements pyproject.toml >"${requirements}" || exit 1
 
 while read -r tag py; do
   say "${tag}: installing ${project}==${version} from ${index}"
@@ -39,9 +41,9 @@ while read -r tag py; do
     "${project}==${version}" ||
     die "${project}==${version} does not install from ${index} under ${tag}; check that the upload" \
       "finished ('make upload SKIP_EXISTING=1') and that INDEX_URL is the index's simple page"
-  # pytest is the test runner, not part of the release: it may come from the usual place.
+  # pytest and what the tests need are not part of the release: they may come from the usual place.
   UV_CACHE_DIR=${BUILD_DIR}/cache/uv run "${tools_bin}/uv" pip install --quiet \
-    --python "${work}/venv/bin/python" "pytest==${PYTEST_VERSION}"
+    --python "${work}/venv/bin/python" "pytest==${PYTEST_VERSION}" -r "${requirements}"
   cp -R "${TESTS}" "${work}/tests"
   (cd "${work}" && run "${work}/venv/bin/python" -m pytest -q -p no:cacheprovider tests) ||
     die "${project}==${version} from ${index} fails its tests under ${tag} (see above); fix it and publish a new version"

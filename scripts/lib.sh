@@ -77,7 +77,7 @@ check_python_switches() {
 # Print the run's interpreters, one "tag path" pair a line. PYTHONS names them (words: cp311,
 # cp311-cp311, 3.11, cp314t, 3.14t, python3.11 or a path); by default they are every CPython 3.9+
 # found (see found_pythons), free-threaded builds unless FREE_THREADED=0, pre-releases only with
-# PRERELEASE=1 (the others left out are named on stderr). A repeated interpreter counts once.
+# PRERELEASE=1 (those left out are named on stderr). A repeated interpreter counts once.
 # docker/entry.sh chooses once for the whole run and hands the choice on in SELECTED_PYTHONS.
 select_pythons() {
   local found=() chosen=() want=() word line tag version py seen=" "

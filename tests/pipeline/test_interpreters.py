@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, make
 
 FAKEPYTHON = Path(__file__).resolve().parent / "fakepython.py"
 LIB = ROOT / "scripts" / "lib.sh"
@@ -406,3 +406,26 @@ def test_a_group_needs_a_python_with_tomllib(tmp_path):
         "pyproject.toml has dependency groups, which only Python 3.11+ reads, and none is here; "
         "install one, or name the tests' requirements in TEST_REQUIRES instead"
     )
+
+
+# ---- what make considers up to date -----------------------------------------------------------
+
+
+def settings(project, *args, env=None):
+    make(project, ".build/settings", *args, env=env)
+    return (project / ".build" / "settings").read_text()
+
+
+@pytest.mark.parametrize("setting", ["TESTS=tests", "TEST_REQUIRES=six", "FREE_THREADED=0", "PRERELEASE=1"])
+def test_what_the_tests_run_with_is_among_the_settings_make_tracks(project, setting):
+    assert settings(project, setting) != settings(project)
+
+
+def test_a_host_build_is_done_again_when_the_interpreters_found_change(project, tmp_path):
+    fake_python(tmp_path / "bin" / "python3.16", "3.16.0")
+    before = settings(project, "CONTAINER_ENGINE=none")
+    after = settings(
+        project, "CONTAINER_ENGINE=none", env={"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}
+    )
+    assert f"cp316 {tmp_path}/bin/python3.16" in after
+    assert before == after.replace(f" cp316 {tmp_path}/bin/python3.16", "")

@@ -1,0 +1,107 @@
+"""What the package's tests need, which interpreters they run under, and which wheels they test,
+through a real engine."""
+
+import re
+
+import pytest
+from conftest import ROOT, copy_tree, make, snapshot, tracked_files
+
+pytestmark = [pytest.mark.container, pytest.mark.slow]
+
+NEEDS_SIX = "import six\n\n\ndef test_six_is_there():\n    assert six.PY3\n"
+
+
+def one_error(result):
+    """The run's one error line; the output of a failed check above it is indented."""
+    assert result.returncode != 0, result.stdout
+    errors = [line for line in result.stderr.splitlines() if re.match(r"\S+: error: ", line)]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+def test_a_test_needing_an_undeclared_package_fails_naming_it(engine, project):
+    (project / "tests" / "package" / "test_needs_six.py").write_text(NEEDS_SIX)
+    error = one_error(make(project, "PYTHONS=cp312", check=False))
+    assert error.endswith(
+        "the tests failed under cp312: they import 'six', which is not installed; add it to "
+        "TEST_REQUIRES in the Makefile or to the 'test' dependency group in pyproject.toml "
+        "(to the package's dependencies if the package needs it)"
+    ), error
+    assert not list((project / "wheelhouse").glob("*"))
+
+
+@pytest.mark.parametrize("declared", ["TEST_REQUIRES", "dependency group"])
+def test_a_declared_test_dependency_is_installed_beside_the_wheel(engine, project, declared):
+    (project / "tests" / "package" / "test_needs_six.py").write_text(NEEDS_SIX)
+    settings = ["PYTHONS=cp312"]
+    if declared == "TEST_REQUIRES":
+        settings.append("TEST_REQUIRES=six")
+    else:
+        pyproject = project / "pyproject.toml"
+        pyproject.write_text(
+            pyproject.read_text() + '\n[dependency-groups]\ntest = [{include-group = "six"}]\nsix = ["six"]\n'
+        )
+    result = make(project, *settings)
+    assert re.search(r"cp312: \d+ passed", result.stdout), result.stdout
+
+
+@pytest.mark.parametrize(
+    ("settings", "pyproject", "message"),
+    [
+        (
+            ["PYTHONS=cp314t"],
+            "",
+            r"PYTHONS names 'cp314t', which is not here or does not run; "
+            r"available: cp39 cp310 cp311 cp312 cp313$",
+        ),
+        (["FREE_THREADED=2"], "", r"FREE_THREADED=2 must be 1 \(free-threaded interpreters too\) or 0"),
+        (
+            ["PYTHONS=cp312", "TEST_REQUIRES=no-such-package-for-the-tests==1.0"],
+            "",
+            r"the tests' requirements \(TEST_REQUIRES, the 'test' dependency group\) "
+            r"cannot be installed under cp312",
+        ),
+        (
+            ["PYTHONS=cp312"],
+            '\n[dependency-groups]\ntest = [{include-group = "lint"}]\n',
+            r"pyproject.toml: dependency group 'test' includes 'lint', which does not exist; fix it",
+        ),
+    ],
+    ids=["missing-interpreter", "free-threaded-2", "unsatisfiable", "malformed-group"],
+)
+def test_bad_test_settings_get_one_line(engine, project, settings, pyproject, message):
+    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text() + pyproject)
+    error = one_error(make(project, *settings, check=False))
+    assert re.search(message, error), error
+
+
+@pytest.fixture(scope="module")
+def built(engine, tmp_path_factory):
+    """The project, built and verified under one interpreter; tests leave it as they found it."""
+    project = tmp_path_factory.mktemp("built") / "project"
+    copy_tree(tracked_files(), ROOT, project)
+    make(project, "PYTHONS=cp312")
+    return project
+
+
+def test_verify_tests_only_this_projects_wheels(built):
+    (ours,) = (built / "wheelhouse").glob("*.whl")
+    # Another project's wheel for the same target, which does not even install.
+    other = built / "wheelhouse" / re.sub(r"^[^-]+-[^-]+-", "other_project-2.0-", ours.name)
+    other.write_bytes(b"not a wheel")
+    try:
+        result = make(built, "verify", "PYTHONS=cp312")
+    finally:
+        other.unlink()
+    assert f"testing {ours.name} under cp312" in result.stdout
+    assert "other_project" not in result.stdout + result.stderr
+
+
+def test_other_tests_are_run_though_nothing_else_changed(built, tmp_path):
+    failing = tmp_path / "other-tests"
+    failing.mkdir()
+    (failing / "test_fails.py").write_text("def test_fails():\n    assert False\n")
+    before = snapshot(built, "wheelhouse", "dist")
+    error = one_error(make(built, "PYTHONS=cp312", f"TESTS={failing}", check=False))
+    assert "the tests failed under cp312" in error
+    assert snapshot(built, "wheelhouse", "dist") == before

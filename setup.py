@@ -64,7 +64,7 @@ class BinaryDistribution(Distribution):
             except UserWarning as warning:
                 pattern = re.search(r"Pattern '([^']*)'", str(warning))
                 raise SystemExit(
-                    f"error: the license_files pattern {pattern.group(1) if pattern else ''} matches no file; "
+                    f"error: the license_files pattern '{pattern.group(1) if pattern else ''}' matches no file; "
                     "fix it in setup.cfg or add the file"
                 ) from None
         found = (glob.glob(os.path.join(LIBRARY_DIR, "**", p), recursive=True) for p in LIBRARY_LICENSES)

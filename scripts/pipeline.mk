@@ -12,7 +12,7 @@ CONTAINER_ENGINE ?= auto##                     docker, podman, none (host), auto
 PYTHONS          ?=##                          e.g. "cp39 cp313"; empty: every CPython 3.9+
 PLAT             ?=##                          auditwheel target, e.g. manylinux_2_28_x86_64; empty: the image's
 STRIP            ?= 1##                        1: strip debug symbols from the libraries; 0: keep them
-JOBS             ?= $(shell nproc 2>/dev/null || echo 2)## interpreters verified in parallel
+JOBS             ?= $(shell nproc 2>/dev/null || echo 2)## C files compiled, and interpreters verified, at once
 SOURCE_DATE_EPOCH ?= $(shell scripts/source_date.sh)## timestamp inside wheels and sdist: the last commit's
 PYTEST_VERSION   ?= $(shell sed -n 's/^pytest==//p' scripts/tools.txt)## pytest used for those tests
 BUILD_DIR        ?= .build##                   tools, caches, intermediate wheels
@@ -58,7 +58,7 @@ DIST_PREFIX  := $(word 4,$(PROJECT))
 SDIST    := $(DIST_DIR)/$(DIST_PREFIX)-$(VERSION).tar.gz
 SOURCES  := $(wildcard setup.py setup.cfg pyproject.toml MANIFEST.in README.md LICENSE) \
             $(shell find $(PACKAGE) -type f ! -name '*.pyc' ! -name '*.o' ! -name '*.so' 2>/dev/null)
-PIPELINE := scripts/step.sh scripts/lib.sh $(wildcard docker/*.sh) $(wildcard $(TESTS)/*.py) $(BUILD_DIR)/settings
+PIPELINE := scripts/step.sh scripts/lib.sh scripts/compiled.py $(wildcard docker/*.sh) $(wildcard $(TESTS)/*.py) $(BUILD_DIR)/settings
 
 export ARCH MANYLINUX MANYLINUX_IMAGE CONTAINER_ENGINE PYTHONS PLAT STRIP JOBS SOURCE_DATE_EPOCH TESTS \
        PYTEST_VERSION BUILD_DIR DIST_DIR WHEELHOUSE CACHE_VOLUME TOOLS_PYTHON V SDIST DIST_PREFIX

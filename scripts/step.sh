@@ -54,7 +54,7 @@ stage() {
   [[ -d "${TESTS}" ]] || die "no tests at ${TESTS}; set TESTS to the package's test folder"
   cp -R "${TESTS}" "${io}/tests"
   cp -R "${root}/docker" "${io}/src/docker"
-  cp "${here}/lib.sh" "${io}/src/scripts/lib.sh"
+  cp "${here}/lib.sh" "${here}/compiled.py" "${io}/src/scripts/"
 }
 
 copy_wheels() {

@@ -4,7 +4,6 @@ Run through a PEP 517 frontend (python -m build, pip wheel), never directly. JOB
 core) sets how many C files compile at once.
 """
 
-import ast
 import glob
 import os
 import re
@@ -25,10 +24,10 @@ def library_name():
     """The library's file name, as the package's loader defines it (read, not imported)."""
     loader = os.path.join(PACKAGE, "_loader.py")
     with open(loader) as source:
-        for node in ast.parse(source.read(), loader).body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "LIBRARY_NAME" for t in node.targets):
-                return ast.literal_eval(node.value)
-    raise SystemExit(f"error: no LIBRARY_NAME = 'lib<name>.so' in {loader}; add it")
+        found = re.search(r"^LIBRARY_NAME\s*=\s*[\"'](lib\w+\.so)[\"']", source.read(), flags=re.M)
+    if not found:
+        raise SystemExit(f"error: no LIBRARY_NAME = 'lib<name>.so' in {loader}; add it")
+    return found.group(1)
 
 
 class BuildWithLibrary(build_py):
@@ -42,7 +41,9 @@ class BuildWithLibrary(build_py):
         name = library_name()
         command = [make, "-C", LIBRARY_DIR, f"-j{jobs}", f"LIBNAME={name}", f"BUILDDIR={build_temp}"]
         if subprocess.run(command).returncode != 0:
-            raise SystemExit(f"error: {LIBRARY_DIR}/Makefile failed (its messages are above); fix the C code or that Makefile")
+            raise SystemExit(
+                f"error: {LIBRARY_DIR}/Makefile failed (output above); fix the C code or the Makefile"
+            )
         self.copy_file(os.path.join(build_temp, name), os.path.join(self.build_lib, PACKAGE, name))
 
 
@@ -62,9 +63,9 @@ class BinaryDistribution(Distribution):
             try:
                 super().parse_config_files(*args, **kwargs)
             except UserWarning as warning:
-                pattern = re.search(r"Pattern '([^']*)'", str(warning))
+                pattern = re.search(r"Pattern '[^']*'", str(warning))
                 raise SystemExit(
-                    f"error: the license_files pattern '{pattern.group(1) if pattern else ''}' matches no file; "
+                    f"error: the license_files {pattern.group(0) if pattern else 'pattern'} matches no file; "
                     "fix it in setup.cfg or add the file"
                 ) from None
         found = (glob.glob(os.path.join(LIBRARY_DIR, "**", p), recursive=True) for p in LIBRARY_LICENSES)

@@ -110,7 +110,7 @@ def check_lib(lib, current):
             f"LIB '{lib}' is not a valid library name; use a-z, 0-9 and '_', starting with a letter"
         )
     if current is None:
-        raise Refused('LIB is set, but the package\'s _loader.py has no LIBRARY_NAME = "lib<name>.so"; leave LIB empty')
+        raise Refused('LIB is set, but the loader has no LIBRARY_NAME = "lib<name>.so"; leave LIB empty')
     if lib == current:
         raise Refused(f"LIB '{lib}' is the library's current name; leave LIB empty to keep it")
 

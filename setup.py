@@ -63,9 +63,10 @@ class BinaryDistribution(Distribution):
             try:
                 super().parse_config_files(*args, **kwargs)
             except UserWarning as warning:
-                pattern = re.search(r"Pattern '[^']*'", str(warning))
+                found = re.search(r"Pattern ('[^']*')", str(warning))
+                pattern = found.group(1) if found else ""
                 raise SystemExit(
-                    f"error: the license_files {pattern.group(0) if pattern else 'pattern'} matches no file; "
+                    f"error: the license_files pattern {pattern} matches no file; "
                     "fix it in setup.cfg or add the file"
                 ) from None
         found = (glob.glob(os.path.join(LIBRARY_DIR, "**", p), recursive=True) for p in LIBRARY_LICENSES)

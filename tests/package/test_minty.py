@@ -88,3 +88,15 @@ def test_library_is_safe_to_call_from_many_threads():
     for thread in threads:
         thread.join()
     assert results == [3.0] * 16
+
+
+def test_a_function_the_library_does_not_export_fails_the_import_naming_it_and_the_fix(monkeypatch):
+    from minty import _loader
+
+    monkeypatch.setitem(_loader.FUNCTIONS, "mstp_not_exported", (None, []))
+    with pytest.raises(ImportError) as raised:
+        _loader.load_library()
+    message = str(raised.value)
+    assert f"{_loader.LIBRARY_NAME} does not export mstp_not_exported" in message
+    assert "MSTP_API" in message
+    assert "exports.txt" in message

@@ -49,7 +49,8 @@ build_wheel() {
   if command -v uv >/dev/null 2>&1; then
     UV_PYTHON_DOWNLOADS=never run uv build --no-config --wheel --python "${py}" --out-dir "${out}" "${src}"
   else
-    run "${py}" -m pip wheel --no-deps --wheel-dir "${out}" "${src}"
+    # --verbose: pip shows the backend's output, and so its warnings, only then.
+    run "${py}" -m pip wheel --verbose --no-deps --wheel-dir "${out}" "${src}"
   fi
 }
 

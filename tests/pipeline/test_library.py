@@ -4,6 +4,7 @@ The library folder is the one under the project's import package that holds a Ma
 write their own sources into a copy of it and assume no file names inside it.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -62,6 +63,14 @@ def library(tmp_path):
     return libdir
 
 
+def exports_file(libdir):
+    """The file the library's Makefile takes the names to export from (EXPORTS := ...)."""
+    found = re.search(r"^EXPORTS\s*:=\s*(\S+)", (libdir / "Makefile").read_text(), flags=re.M)
+    if not found:
+        pytest.skip("the library's Makefile takes no EXPORTS file")
+    return libdir / found.group(1)
+
+
 def build(libdir, *args, check=True):
     result = subprocess.run(
         ["make", "-C", str(libdir), "-j2", "LIBNAME=libtest.so", f"BUILDDIR={libdir.parent / 'out'}", *args],
@@ -95,13 +104,13 @@ def test_sources_in_subfolders_compile_into_mirrored_folders_and_follow_their_he
 
 
 def test_an_exports_file_exports_exactly_the_listed_functions(library):
-    (library / "exports.txt").write_text("# what Python calls\ntwo\n")
+    exports_file(library).write_text("# what Python calls\n  two  \n\n")
     build(library)
     assert exported(library.parent / "out/libtest.so") == {"two"}
 
 
 def test_an_exported_name_the_code_does_not_define_fails_the_link(library):
-    (library / "exports.txt").write_text("two\nthree\n")
+    exports_file(library).write_text("two\nthree\n")
     result = build(library, check=False)
     assert result.returncode != 0
     assert "three" in result.stderr
@@ -124,6 +133,52 @@ def test_bad_sources_fail_with_one_line_naming_the_file_and_the_makefile(library
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert re.search(message, result.stderr), result.stderr
     assert str(library / "Makefile") in result.stderr
+
+
+BUILD_LOG = """\
+running build_py
+/env/setuptools/dist.py:765: SetuptoolsDeprecationWarning: License classifiers are deprecated.
+!!
+
+        ********************************************************************************
+        Please consider removing the following classifiers.
+        ********************************************************************************
+
+!!
+  self._finalize_license_expression()
+warning: no files found matching 'AUTHORS'
+  CC      build/one.o
+one.c:3:9: warning: unused variable 'x' [-Wunused-variable]
+    3 |     int x;
+/usr/bin/ld: warning: libfoo.so.1, needed by x.so, not found
+running build_ext
+/env/setuptools/dist.py:765: SetuptoolsDeprecationWarning: License classifiers are deprecated.
+!!
+
+        ********************************************************************************
+        Please consider removing the following classifiers.
+        ********************************************************************************
+
+!!
+  self._finalize_license_expression()
+Successfully built x.whl
+"""
+
+
+def test_a_build_shows_the_backends_warnings_in_full_once_and_counts_the_compilers(tmp_path):
+    log = tmp_path / "build.log"
+    log.write_text(BUILD_LOG)
+    show = ["bash", "-c", 'source scripts/lib.sh && show_log "$1"', "build", str(log)]
+    result = subprocess.run(show, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "V": "0"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    # The backend's warnings whole, and once; the compiler's and the linker's counted.
+    assert result.stderr.splitlines() == [
+        *BUILD_LOG.splitlines()[1:11],
+        "build: warning: 2 compiler warnings; V=1 shows them",
+    ]
+    verbose = subprocess.run(show, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "V": "1"})
+    assert verbose.stdout == BUILD_LOG
 
 
 def wheel(names, path):

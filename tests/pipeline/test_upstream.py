@@ -17,7 +17,7 @@ import zipfile
 
 import pytest
 from conftest import ROOT, copy_tree, make, tools_dir, tracked_files
-from test_library import identity, library_dir, set_sources
+from test_library import exports_file, identity, library_dir, set_sources
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 
@@ -169,7 +169,7 @@ def vendor(repo, upstream, tmp):
     )
     assert count == 1, "the library's Makefile has no '<LIB>_CPPFLAGS := ...' line"
     makefile.write_text(text)
-    (libdir / "exports.txt").write_text(upstream["exports"])
+    exports_file(libdir).write_text(upstream["exports"])
 
     loader = repo / package / "_loader.py"
     text, count = re.subn(

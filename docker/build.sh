@@ -59,12 +59,12 @@ build_wheel() {
 # own, or the target whose command (the compiler, say) failed.
 what_failed() {
   local log=$1 src=$2 dir stop
-  stop=$(grep -E '^[^ ]+: \*\*\* ' "${log}" | grep -v 'Waiting for unfinished jobs' | tail -n 1 | sed "s|${src}||g")
+  stop=$(grep -E '^ *[^ ]+: \*\*\* ' "${log}" | grep -v 'Waiting for unfinished jobs' | tail -n 1 | sed "s|^ *||; s|${src}||g")
   if [[ -z "${stop}" ]]; then
     echo " (log above); fix the C code or setup.py and run again"
     return
   fi
-  dir=$(sed -n "s|^make[^ ]*: Entering directory '${src}\(.*\)'\$|\1|p" "${log}" | tail -n 1)
+  dir=$(sed -n "s|^ *make[^ ]*: Entering directory '${src}\(.*\)'\$|\1|p" "${log}" | tail -n 1)
   case "${stop}" in
     *"  Stop.") echo ": ${stop#*: \*\*\* }" | sed 's/\.  Stop\.$//' ;;
     *) echo " in ${dir:+${dir}/}Makefile (${stop#*: \*\*\* }; output above); fix the C code or that Makefile" ;;

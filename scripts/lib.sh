@@ -34,14 +34,17 @@ show_log() {
     cat "${log}"
     return
   fi
-  # Each once: setuptools reads its configuration, and warns, several times per build.
-  awk 'function flush() { if (block != "" && !(block in seen)) { seen[block] = 1; printf "%s", block }; block = "" }
-       /^warning: / { flush(); block = $0 "\n"; flush(); next }
-       /^[^ ]+:[0-9]+: [A-Za-z]*Warning: / { flush(); block = $0 "\n"; next }
-       block != "" && (/^[ \t]/ || /^!!$/ || /^$/) { block = block $0 "\n"; next }
+  # Each once: setuptools reads its configuration, and warns, several times per build. A Python
+  # warning goes on over the lines indented deeper than its first, its "!!" marks and blank lines;
+  # pip indents the whole log, so depth counts from the first line's.
+  awk 'function depth(line) { match(line, /^ */); return RLENGTH }
+       function flush() { if (block != "" && !(block in seen)) { seen[block] = 1; printf "%s", block }; block = "" }
+       /^ *warning: / { flush(); block = $0 "\n"; flush(); next }
+       /^ *[^ ]+:[0-9]+: [A-Za-z]*Warning: / { flush(); base = depth($0); block = $0 "\n"; next }
+       block != "" && (depth($0) > base || substr($0, base + 1) ~ /^(!!)?$/) { block = block $0 "\n"; next }
        { flush() }
        END { flush() }' "${log}" >&2
-  count=$(grep -cE '^[^ ]+:[0-9]+:([0-9]+:)? warning: |^[^ ]*ld[^ ]*: warning: ' "${log}" || true)
+  count=$(grep -cE '^ *[^ ]+:[0-9]+:([0-9]+:)? warning: |^ *[^ ]*ld[^ ]*: warning: ' "${log}" || true)
   if ((count > 0)); then
     warn "${count} compiler warning$( ((count == 1)) || echo s); V=1 shows them"
   fi

@@ -177,8 +177,14 @@ def test_a_build_shows_the_backends_warnings_in_full_once_and_counts_the_compile
         *BUILD_LOG.splitlines()[1:11],
         "build: warning: 2 compiler warnings; V=1 shows them",
     ]
+    # pip indents the backend's output.
+    log.write_text("".join(f"  {line}\n" for line in BUILD_LOG.splitlines()))
+    indented = subprocess.run(show, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "V": "0"})
+    assert indented.stderr.splitlines() == [f"  {line}" for line in BUILD_LOG.splitlines()[1:11]] + [
+        "build: warning: 2 compiler warnings; V=1 shows them"
+    ]
     verbose = subprocess.run(show, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "V": "1"})
-    assert verbose.stdout == BUILD_LOG
+    assert verbose.stdout == log.read_text()
 
 
 def wheel(names, path):

@@ -7,12 +7,12 @@ core) sets how many C files compile at once.
 import glob
 import os
 import re
-import subprocess
 import warnings
 
 from setuptools import Distribution, setup
 from setuptools.command.bdist_wheel import bdist_wheel
 from setuptools.command.build_py import build_py
+from setuptools.errors import ExecError
 
 LIBRARY_DIR = os.path.join("minty", "mstplib")
 PACKAGE = os.path.dirname(LIBRARY_DIR)
@@ -40,10 +40,12 @@ class BuildWithLibrary(build_py):
         jobs = os.environ.get("JOBS") or str(len(os.sched_getaffinity(0)))
         name = library_name()
         command = [make, "-C", LIBRARY_DIR, f"-j{jobs}", f"LIBNAME={name}", f"BUILDDIR={build_temp}"]
-        if subprocess.run(command).returncode != 0:
+        try:
+            self.spawn(command)  # logs the command, so a build log shows the -j it ran with
+        except ExecError:
             raise SystemExit(
                 f"error: {LIBRARY_DIR}/Makefile failed (output above); fix the C code or the Makefile"
-            )
+            ) from None
         self.copy_file(os.path.join(build_temp, name), os.path.join(self.build_lib, PACKAGE, name))
 
 

@@ -8,6 +8,7 @@ a single-file library whose header sets its own (empty) visibility macro, and on
 in several subfolders and an include folder.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -198,13 +199,20 @@ def fork(request, engine, tmp_path_factory):
     commit(repo)
     vendor(repo, upstream, tmp / "sdist")
     commit(repo)
-    return repo, upstream, tmp / "sdist", make(repo, "PYTHONS=cp312")
+    # V=1: the log shows the make command setup.py ran, and so its -j.
+    return repo, upstream, tmp / "sdist", make(repo, "PYTHONS=cp312", "V=1")
 
 
 def test_the_fork_builds_and_its_wheel_passes_its_tests_in_a_fresh_environment(fork):
     repo, _, _, result = fork
     assert re.search(r"cp312: [1-9]\d* passed", result.stdout), result.stdout
     assert len(list((repo / "wheelhouse").glob("*.whl"))) == 1
+
+
+def test_the_library_compiles_on_every_core(fork):
+    _, _, _, result = fork
+    jobs = re.findall(r"^make -C \S+ -j(\d+) ", result.stdout + result.stderr, flags=re.M)
+    assert jobs == [str(len(os.sched_getaffinity(0)))], jobs
 
 
 def test_the_wheel_carries_the_upstream_license(fork):

@@ -127,7 +127,7 @@ test: | $(TOOLS)
 
 .PHONY: bench  ## time make against cibuildwheel and the old recipe (REPEAT runs); writes bench/results.md
 bench: | $(TOOLS)
-	REPEAT=$(REPEAT) PACKAGE=$(PACKAGE) $(TOOLS)/bin/python bench/bench.py
+	REPEAT=$(REPEAT) $(TOOLS)/bin/python bench/bench.py
 
 .PHONY: lint  ## shellcheck the scripts and ruff the Python files
 lint: | $(TOOLS)

@@ -10,7 +10,7 @@ Each round runs, in fresh copies of the project (the files a clone would hold):
 all for CPython 3.9-3.13 and the same package tests. Prints the median and the spread of each,
 the ratios and the wheel sizes, and writes them to BENCH_RESULTS, which MANUAL.md quotes.
 Environment (make passes it): REPEAT, MANYLINUX_IMAGE, ARCH, CACHE_VOLUME, PYTEST_VERSION,
-PACKAGE, TESTS, BUILD_DIR, TOOLS_BIN, BENCH_RESULTS (default bench/results.md).
+TESTS, BUILD_DIR, TOOLS_BIN, BENCH_RESULTS (default bench/results.md).
 """
 
 import io
@@ -142,9 +142,7 @@ class Bench:
     def old_recipe(self, round_):
         project = self.fresh_copy(f"old-{round_}")
         container = f"bench-old-{os.getpid()}-{round_}"
-        envs = [
-            f"{var}={self.env[var]}" for var in ("PACKAGE", "TESTS", "PYTEST_VERSION", "V") if var in self.env
-        ]
+        envs = [f"{var}={self.env[var]}" for var in ("TESTS", "PYTEST_VERSION", "V") if var in self.env]
         create = ["docker", "create", "--name", container, "-e", f"PYTHONS={PYTHONS}"]
         create += [arg for var in envs for arg in ("-e", var)]
         # The same warm pip cache the template's containers use.

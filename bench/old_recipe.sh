@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The recipe this template replaces, kept only to be timed against it by bench/bench.py: in one
-# manylinux container, for each interpreter in turn, rebuild the C library with its Makefile,
-# run `setup.py bdist_wheel` in the source tree, auditwheel-repair the wheel, and test it.
+# manylinux container, for each interpreter in turn, run `setup.py bdist_wheel` in the source tree
+# from scratch (which rebuilds the C library), auditwheel-repair the wheel, and test it.
 #   bench/old_recipe.sh SRC OUTDIR      (inside the container; SRC is a copy of the project)
-# Environment: PACKAGE, TESTS, PYTHONS (default: every CPython 3.9+ in /opt/python), PLAT,
+# Environment: TESTS, PYTHONS (default: every CPython 3.9+ in /opt/python), PLAT,
 # PYTEST_VERSION, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,7 +22,6 @@ main() {
     raw=${outdir}/raw/${tag}
     say "${tag}: library, bdist_wheel, auditwheel repair, tests"
     run "${py}" -m pip install --quiet --disable-pip-version-check "${setuptools}"
-    run make -s -C "${PACKAGE:-minty}/mstplib" clean all
     rm -rf build ./*.egg-info
     log=${outdir}/bdist_wheel-${tag}.log
     if ! run "${py}" setup.py bdist_wheel --dist-dir "${raw}" >"${log}" 2>&1; then

@@ -6,13 +6,13 @@
 # except the free-threaded builds (which cannot load it), and a wheel tagged for one CPython
 # (a C extension) only that one.
 # Environment: PYTHONS, FREE_THREADED, PRERELEASE (see select_pythons), STRIP (1: link with -s),
-# SOURCE_DATE_EPOCH, V.
+# SOURCE_DATE_EPOCH, JOBS (C files compiled at once, read by setup.py), V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/../scripts/lib.sh"
 
 main() {
-  local sdist=$1 outdir=$2 pythons tag py wheel work built=()
+  local sdist=$1 outdir=$2 pythons tag py wheel work src built=()
   [[ -f "${sdist}" ]] || die "no sdist at ${sdist}; run 'make sdist' first"
   pythons=$(select_pythons) || exit 1
   if [[ "${STRIP:-1}" == 1 ]]; then
@@ -27,13 +27,14 @@ main() {
     fi
     rm -rf "${work}" && mkdir -p "${work}"
     tar -xzf "${sdist}" -C "${work}"
+    src=$(echo "${work}"/*/)
     say "building the wheel with ${tag} ($(basename "${sdist}"))"
-    if ! build_wheel "${py}" "${work}"/*/ "${work}/out" >"${work}/build.log" 2>&1; then
+    if ! build_wheel "${py}" "${src}" "${work}/out" >"${work}/build.log" 2>&1; then
       # The compiler's own complaints first: a build backend's traceback would bury them.
       grep -E '(error|warning):' "${work}/build.log" | head -n 20 >&2 || tail -n 30 "${work}/build.log" >&2
-      die "building the wheel with ${tag} failed (log above); fix the C code or setup.py and run again"
+      die "building the wheel with ${tag} failed$(what_failed "${work}/build.log" "${src}")"
     fi
-    [[ "${V:-0}" == 1 ]] && cat "${work}/build.log"
+    show_log "${work}/build.log"
     wheel=$(find "${work}/out" -name '*.whl')
     check_wheel "${py}" "${wheel}"
     mv "${wheel}" "${outdir}/"
@@ -50,8 +51,26 @@ build_wheel() {
   if command -v uv >/dev/null 2>&1; then
     UV_PYTHON_DOWNLOADS=never run uv build --no-config --wheel --python "${py}" --out-dir "${out}" "${src}"
   else
-    run "${py}" -m pip wheel --no-deps --wheel-dir "${out}" "${src}"
+    # --verbose: pip shows the backend's output, and so its warnings, only then.
+    run "${py}" -m pip wheel --verbose --no-deps --wheel-dir "${out}" "${src}"
   fi
+}
+
+# The end of the failure's one line: the cause and the fix, naming the part that failed. A make
+# run says where it was ("Entering directory") and stops with "***": a message of the Makefile's
+# own, or the target whose command (the compiler, say) failed.
+what_failed() {
+  local log=$1 src=$2 dir stop
+  stop=$(grep -E '^ *[^ ]+: \*\*\* ' "${log}" | grep -v 'Waiting for unfinished jobs' | tail -n 1 | sed "s|^ *||; s|${src}||g")
+  if [[ -z "${stop}" ]]; then
+    echo " (log above); fix the C code or setup.py and run again"
+    return
+  fi
+  dir=$(sed -n "s|^ *make[^ ]*: Entering directory '${src}\(.*\)'\$|\1|p" "${log}" | tail -n 1)
+  case "${stop}" in
+    *"  Stop.") echo ": ${stop#*: \*\*\* }" | sed 's/\.  Stop\.$//' ;;
+    *) echo " in ${dir:+${dir}/}Makefile (${stop#*: \*\*\* }; output above); fix the C code or that Makefile" ;;
+  esac
 }
 
 # A wheel tagged 'any' that carries compiled code would install everywhere and crash.
@@ -59,9 +78,7 @@ check_wheel() {
   local py=$1 wheel=$2 compiled
   case "$(basename "${wheel}")" in
     *-any.whl)
-      compiled=$("${py}" -c 'import sys, zipfile
-names = zipfile.ZipFile(sys.argv[1]).namelist()
-print(" ".join(n for n in names if n.endswith((".so", ".a", ".o")) or ".so." in n))' "${wheel}")
+      compiled=$("${py}" "${here}/../scripts/compiled.py" "${wheel}" | paste -sd' ')
       [[ -z "${compiled}" ]] ||
         die "$(basename "${wheel}") is tagged 'any' but carries compiled files (${compiled}); make bdist_wheel set root_is_pure = False (see setup.py)"
       ;;

@@ -3,7 +3,18 @@
 import ctypes
 import os
 
+# The library's file name, defined here alone: setup.py reads it to build the library and put it
+# beside this file.
 LIBRARY_NAME = "libmstp.so"
+
+_size, _u32p, _dblp = ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_double)
+# Every function Python calls: name -> (restype, argtypes).
+FUNCTIONS = {
+    "mstp_version": (ctypes.c_char_p, []),
+    "mstp_strerror": (ctypes.c_char_p, [ctypes.c_int]),
+    "mstp_spanning_tree": (ctypes.c_int, [_size, _size, _u32p, _u32p, _dblp, _u32p, _dblp]),
+    "mstp_sum": (ctypes.c_int, [_dblp, _size, ctypes.c_uint, _dblp]),
+}
 
 
 def library_path():
@@ -26,14 +37,13 @@ def load_library():
             f"minty: cannot load {path}: {exc}. This usually means the wheel was built for "
             "another platform or a newer glibc; install a manylinux wheel built for this machine."
         ) from exc
-
-    c_size, c_u32p, c_dblp = ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_double)
-    lib.mstp_version.restype = ctypes.c_char_p
-    lib.mstp_version.argtypes = []
-    lib.mstp_strerror.restype = ctypes.c_char_p
-    lib.mstp_strerror.argtypes = [ctypes.c_int]
-    lib.mstp_spanning_tree.restype = ctypes.c_int
-    lib.mstp_spanning_tree.argtypes = [c_size, c_size, c_u32p, c_u32p, c_dblp, c_u32p, c_dblp]
-    lib.mstp_sum.restype = ctypes.c_int
-    lib.mstp_sum.argtypes = [c_dblp, c_size, ctypes.c_uint, c_dblp]
+    for name, (restype, argtypes) in FUNCTIONS.items():
+        try:
+            function = getattr(lib, name)
+        except AttributeError:
+            raise ImportError(
+                f"minty: {LIBRARY_NAME} does not export {name} ({path}); mark it MSTP_API in the "
+                "header, or list it in minty/mstplib/exports.txt (one name per line)"
+            ) from None
+        function.restype, function.argtypes = restype, argtypes
     return lib

@@ -13,8 +13,8 @@ import os
 import re
 import subprocess
 import sys
-import zipfile
 
+from compiled import compiled_files
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -25,7 +25,6 @@ from packaging.utils import (
 from project import unpublishable
 
 PROG = "check_dist"
-COMPILED = re.compile(r"\.(so|pyd|dylib|dll)(\.[0-9.]+)?$")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 CHECKING = re.compile(r"^Checking \S+: ")
 
@@ -49,8 +48,7 @@ def identify(path):
         raise Rejected(f"{path}: {err}; rebuild it with make") from None
     platforms = sorted({tag.platform for tag in tags})
     if platforms == ["any"]:
-        with zipfile.ZipFile(path) as whl:
-            compiled = [n for n in whl.namelist() if COMPILED.search(n)]
+        compiled = compiled_files(path)
         if compiled:
             raise Rejected(
                 f"{path}: an 'any' wheel holding compiled code ({compiled[0]}); "

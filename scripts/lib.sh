@@ -24,6 +24,32 @@ run() {
   "$@"
 }
 
+# After a build that succeeded: its whole log with V=1, else what it warned about. Nothing the
+# build backend or the compiler warns about is dropped: the backend's warnings (setuptools'
+# "warning: ..." lines, Python warnings with their indented text) in full, the compiler's and the
+# linker's counted.
+show_log() {
+  local log=$1 count
+  if [[ "${V:-0}" == 1 ]]; then
+    cat "${log}"
+    return
+  fi
+  # Each once: setuptools reads its configuration, and warns, several times per build. A Python
+  # warning goes on over the lines indented deeper than its first, its "!!" marks and blank lines;
+  # pip indents the whole log, so depth counts from the first line's.
+  awk 'function depth(line) { match(line, /^ */); return RLENGTH }
+       function flush() { if (block != "" && !(block in seen)) { seen[block] = 1; printf "%s", block }; block = "" }
+       /^ *warning: / { flush(); block = $0 "\n"; flush(); next }
+       /^ *[^ ]+:[0-9]+: [A-Za-z]*Warning: / { flush(); base = depth($0); block = $0 "\n"; next }
+       block != "" && (depth($0) > base || substr($0, base + 1) ~ /^(!!)?$/) { block = block $0 "\n"; next }
+       { flush() }
+       END { flush() }' "${log}" >&2
+  count=$(grep -cE '^ *[^ ]+:[0-9]+:([0-9]+:)? warning: |^ *[^ ]*ld[^ ]*: warning: ' "${log}" || true)
+  if ((count > 0)); then
+    warn "${count} compiler warning$( ((count == 1)) || echo s); V=1 shows them"
+  fi
+}
+
 # Create folder $1 if needed and die unless this user can write to it; $2 names the setting.
 writable_dir() {
   mkdir -p "$1" 2>/dev/null && [[ -w "$1" ]] ||

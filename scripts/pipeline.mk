@@ -14,7 +14,7 @@ FREE_THREADED    ?= 1##                        1: free-threaded interpreters (3.
 PRERELEASE       ?= 0##                        1: pre-release interpreters (alpha, beta, rc) too; 0: leave them out
 PLAT             ?=##                          auditwheel target, e.g. manylinux_2_28_x86_64; empty: the image's
 STRIP            ?= 1##                        1: strip debug symbols from the libraries; 0: keep them
-JOBS             ?= $(shell nproc 2>/dev/null || echo 2)## interpreters verified in parallel
+JOBS             ?= $(shell nproc 2>/dev/null || echo 2)## C files compiled, and interpreters verified, at once
 SOURCE_DATE_EPOCH ?= $(shell scripts/source_date.sh)## timestamp inside wheels and sdist: the last commit's
 PYTEST_VERSION   ?= $(shell sed -n 's/^pytest==//p' scripts/tools.txt)## pytest used for those tests
 BUILD_DIR        ?= .build##                   tools, caches, intermediate wheels
@@ -60,8 +60,8 @@ DIST_PREFIX  := $(word 4,$(PROJECT))
 SDIST    := $(DIST_DIR)/$(DIST_PREFIX)-$(VERSION).tar.gz
 SOURCES  := $(wildcard setup.py setup.cfg pyproject.toml MANIFEST.in README.md LICENSE) \
             $(shell find $(PACKAGE) -type f ! -name '*.pyc' ! -name '*.o' ! -name '*.so' 2>/dev/null)
-PIPELINE := scripts/step.sh scripts/lib.sh $(wildcard docker/*) $(shell find $(TESTS) -type f ! -name '*.pyc' 2>/dev/null) \
-            $(BUILD_DIR)/settings
+PIPELINE := scripts/step.sh scripts/lib.sh scripts/compiled.py $(wildcard docker/*) \
+            $(shell find $(TESTS) -type f ! -name '*.pyc' 2>/dev/null) $(BUILD_DIR)/settings
 
 export ARCH MANYLINUX MANYLINUX_IMAGE CONTAINER_ENGINE PYTHONS FREE_THREADED PRERELEASE PLAT STRIP JOBS \
        SOURCE_DATE_EPOCH TESTS TEST_REQUIRES \
@@ -131,7 +131,7 @@ test: | $(TOOLS)
 
 .PHONY: bench  ## time make against cibuildwheel and the old recipe (REPEAT runs); writes bench/results.md
 bench: | $(TOOLS)
-	REPEAT=$(REPEAT) PACKAGE=$(PACKAGE) $(TOOLS)/bin/python bench/bench.py
+	REPEAT=$(REPEAT) $(TOOLS)/bin/python bench/bench.py
 
 .PHONY: lint  ## shellcheck the scripts and ruff the Python files
 lint: | $(TOOLS)

@@ -8,7 +8,7 @@ derived from it (my-pkg imports as my_pkg). LIB renames the C library: its file 
 folder <package>/<LIB>lib, its sources and its function and macro prefixes. AUTHOR, AUTHOR_EMAIL,
 DESCRIPTION and URL go into setup.cfg (AUTHOR into LICENSE too). FORCE=1 renames even when the
 working tree has uncommitted changes. The current names are read from the tree (scripts/project.py,
-setup.py's LIBRARY_NAME), so a project can be renamed again.
+LIBRARY_NAME in the package's _loader.py), so a project can be renamed again.
 
 Only the package files the template shipped are rewritten and renamed: the record (.template) lists
 them, and gets their new paths, the template's URL (git remote origin) and the commit renamed from,
@@ -110,7 +110,7 @@ def check_lib(lib, current):
             f"LIB '{lib}' is not a valid library name; use a-z, 0-9 and '_', starting with a letter"
         )
     if current is None:
-        raise Refused('LIB is set, but setup.py has no LIBRARY_NAME = "lib<name>.so"; leave LIB empty')
+        raise Refused('LIB is set, but the loader has no LIBRARY_NAME = "lib<name>.so"; leave LIB empty')
     if lib == current:
         raise Refused(f"LIB '{lib}' is the library's current name; leave LIB empty to keep it")
 
@@ -123,8 +123,9 @@ def current_names():
         raise Refused(f"{problem}; the current name is unknown") from None
     if not (ROOT / package / "__init__.py").is_file():
         raise Refused(f"the import package {package} has no {package}/__init__.py; fix the metadata")
-    setup_py = (ROOT / "setup.py").read_text() if (ROOT / "setup.py").is_file() else ""
-    lib = re.search(r"^LIBRARY_NAME\s*=\s*[\"']lib(\w+)\.so[\"']", setup_py, flags=re.M)
+    loader = ROOT / package / "_loader.py"
+    source = loader.read_text() if loader.is_file() else ""
+    lib = re.search(r"^LIBRARY_NAME\s*=\s*[\"']lib(\w+)\.so[\"']", source, flags=re.M)
     return dist, package, lib.group(1) if lib else None
 
 

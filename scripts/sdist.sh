@@ -32,9 +32,12 @@ say "building the sdist"
 uv_build=("${TOOLS_BIN:-${build_dir}/tools/bin}/uv" build --no-config --python "${python}" --sdist --out-dir "${tmp}" .)
 if ! (cd "${src}" && { run "${uv_build[@]}" --offline || run "${uv_build[@]}"; }) >"${tmp}.log" 2>&1; then
   tail -n 20 "${tmp}.log" >&2
+  # The build backend's own reason, when it gave one, rather than the frontend's summary.
+  why=$(grep -E '^error: ' "${tmp}.log" | grep -v '^error: Failed to build' | tail -n 1 || true)
+  [[ -n "${why}" ]] && die "building the sdist failed: ${why#error: }"
   die "building the sdist failed (log above); check setup.cfg and pyproject.toml"
 fi
-[[ "${V:-0}" == 1 ]] && cat "${tmp}.log"
+show_log "${tmp}.log"
 sdist=$(find "${tmp}" -name '*.tar.gz')
 "${python}" "${here}/normalize_sdist.py" "${sdist}"
 install_files "${sdist}" "${outdir}"

@@ -56,7 +56,7 @@ stage() {
   # It may name the tests' requirements (a 'test' dependency group).
   [[ ! -f pyproject.toml ]] || cp pyproject.toml "${io}/pyproject.toml"
   cp -R "${root}/docker" "${io}/src/docker"
-  cp "${here}/lib.sh" "${io}/src/scripts/lib.sh"
+  cp "${here}/lib.sh" "${here}/compiled.py" "${io}/src/scripts/"
 }
 
 copy_wheels() {

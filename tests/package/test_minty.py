@@ -114,3 +114,15 @@ def test_library_gives_each_thread_its_own_answer_when_called_at_once():
     if sysconfig.get_config_var("Py_GIL_DISABLED"):
         # Loading the package must not bring the GIL back, or this test proved less than it says.
         assert not sys._is_gil_enabled()
+
+
+def test_a_function_the_library_does_not_export_fails_the_import_naming_it_and_the_fix(monkeypatch):
+    from minty import _loader
+
+    monkeypatch.setitem(_loader.FUNCTIONS, "mstp_not_exported", (None, []))
+    with pytest.raises(ImportError) as raised:
+        _loader.load_library()
+    message = str(raised.value)
+    assert f"{_loader.LIBRARY_NAME} does not export mstp_not_exported" in message
+    assert "MSTP_API" in message
+    assert "exports.txt" in message

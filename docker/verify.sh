@@ -47,20 +47,43 @@ check_one() {
 # Print a folder holding pytest, compiled for interpreter $2, made once and kept in CACHE_DIR.
 # The wheel still goes into a fresh environment; pytest joins it on PYTHONPATH, which spares
 # every run the second it takes to install and byte-compile pytest afresh.
+# Builds sharing the cache may run at once. The cache's entry is a link to a folder that is
+# complete (marked last) before the link is renamed into place, so a run never sees a part of
+# one; a complete entry is kept, and one without the mark (damaged) is replaced. Each run uses
+# the folder itself, which stays even if another run swaps the link meanwhile.
 pytest_for() {
-  local tag=$1 py=$2 dir
-  dir=${CACHE_DIR:-${TMPDIR:-/tmp}/verify-cache}/pytest-${PYTEST_VERSION}/${tag}
-  if [[ ! -d "${dir}" ]]; then
-    rm -rf "${dir}.partial" && mkdir -p "${dir%/*}" || return 1
-    if command -v uv >/dev/null 2>&1; then
-      run uv pip install --quiet --compile-bytecode --python "${py}" --target "${dir}.partial" \
-        "pytest==${PYTEST_VERSION}" >&2 || return 1
-    else
-      run "${py}" -m pip install --quiet --target "${dir}.partial" "pytest==${PYTEST_VERSION}" >&2 || return 1
+  local tag=$1 py=$2 entry new old
+  entry=${CACHE_DIR:-${TMPDIR:-/tmp}/verify-cache}/pytest-${PYTEST_VERSION}/${tag}
+  if [[ ! -f "${entry}/${COMPLETE}" ]]; then
+    mkdir -p "${entry%/*}" && new=$(mktemp -d "${entry}.XXXXXX") || return 1
+    if ! install_pytest "${py}" "${new}"; then
+      rm -rf "${new}"
+      return 1
     fi
-    mv "${dir}.partial" "${dir}" 2>/dev/null || [[ -d "${dir}" ]] || return 1
+    touch "${new}/${COMPLETE}"
+    if [[ -f "${entry}/${COMPLETE}" ]]; then
+      # Another run was quicker: keep its folder.
+      rm -rf "${new}"
+    else
+      # A plain folder there is an older cache's, or damaged: set it aside first.
+      if [[ -d "${entry}" && ! -L "${entry}" ]]; then
+        old=$(mktemp -d "${entry}.damaged.XXXXXX") && mv -T "${entry}" "${old}" 2>/dev/null
+        rm -rf "${old}"
+      fi
+      ln -s "${new##*/}" "${new}.link" && mv -T "${new}.link" "${entry}" || return 1
+    fi
   fi
-  echo "${dir}"
+  (cd "${entry}" && pwd -P)
+}
+COMPLETE=.complete
+
+install_pytest() {
+  local py=$1 target=$2
+  if command -v uv >/dev/null 2>&1; then
+    run uv pip install --quiet --compile-bytecode --python "${py}" --target "${target}" "pytest==${PYTEST_VERSION}" >&2
+  else
+    run "${py}" -m pip install --quiet --target "${target}" "pytest==${PYTEST_VERSION}" >&2
+  fi
 }
 
 # After a failed install into ROOT ($2) under tag $1: blame the tests' requirements (-r FILE, the
@@ -97,7 +120,7 @@ failure() {
 }
 
 main() {
-  local wheeldir=$1 testdir=$2 requirements=${3:-/dev/null} pythons tag py failed=() tags=() running=0
+  local wheeldir=$1 testdir=$2 requirements=${3:-/dev/null} pythons tag py rc failed=() empty=() tags=() running=0
   [[ -d "${testdir}" ]] || die "no tests at ${testdir}; set TESTS to the package's test folder"
   shopt -s nullglob
   local all=("${wheeldir}"/*.whl)
@@ -113,22 +136,27 @@ main() {
       running=$((running - 1))
     fi
     {
-      if check_one "${tag}" "${py}" "${wheeldir}" "${testdir}" "${requirements}" >"${VERIFY_ROOT}/${tag}.log" 2>&1; then
-        echo 0 >"${VERIFY_ROOT}/${tag}.rc"
-      fi
+      rc=0
+      check_one "${tag}" "${py}" "${wheeldir}" "${testdir}" "${requirements}" >"${VERIFY_ROOT}/${tag}.log" 2>&1 || rc=$?
+      echo "${rc}" >"${VERIFY_ROOT}/${tag}.rc"
     } &
     tags+=("${tag}")
     running=$((running + 1))
   done <<<"${pythons}"
   wait
   for tag in "${tags[@]}"; do
-    if [[ -f "${VERIFY_ROOT}/${tag}.rc" ]]; then
+    rc=$(cat "${VERIFY_ROOT}/${tag}.rc" 2>/dev/null || echo 1)
+    if [[ "${rc}" == 0 ]]; then
       say "  ${tag}: $(tail -n 1 "${VERIFY_ROOT}/${tag}.log")"
     else
       sed "s/^/  ${tag}: /" "${VERIFY_ROOT}/${tag}.log" >&2
       failed+=("${tag}")
+      # pytest's own status when it collected no test at all.
+      [[ "${rc}" != 5 ]] || empty+=("${tag}")
     fi
   done
+  ((${#empty[@]} == 0)) ||
+    die "no tests ran under ${empty[*]}: pytest found none in the package's tests; add test_*.py files there, or set TESTS to their folder"
   ((${#failed[@]} == 0)) || die "$(failure "${failed[@]}")"
 }
 

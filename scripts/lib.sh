@@ -16,6 +16,14 @@ die() {
   exit 1
 }
 
+# Run the shell code $1 however the script ends: done, failed, interrupted (Ctrl-C) or killed.
+on_exit() {
+  # shellcheck disable=SC2064 # the code is the caller's, run as given
+  trap "$1" EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
 # Run a command, showing it first when V=1. Never pass secrets as arguments.
 run() {
   if [[ "${V:-0}" == 1 ]]; then
@@ -64,22 +72,35 @@ own_git_checkout() {
   [[ "$(cd "${top}" && pwd -P)" == "$(cd "$1" && pwd -P)" ]]
 }
 
-# Move files into folder DEST (the last argument) all or nothing: each is first copied next to
-# its final name, then renamed, so a full disk or an interruption never leaves part of a file.
-install_files() {
-  local dest=${*: -1} file copied=()
-  for file in "${@:1:$#-1}"; do
-    copied+=("${dest}/.${file##*/}.partial")
-    if ! cp "${file}" "${copied[-1]}" 2>/dev/null; then
-      rm -f "${copied[@]}"
+# Copy files into folders all or nothing: stage_files copies each next to its final name, and
+# commit_files renames all that were staged, so a full disk or an interruption never leaves part
+# of a file, and files staged for several folders arrive together.
+STAGED=()
+stage_files() {
+  local dest=$1 file
+  shift
+  for file in "$@"; do
+    STAGED+=("${dest}/.${file##*/}.partial")
+    if ! cp "${file}" "${STAGED[-1]}" 2>/dev/null; then
+      rm -f "${STAGED[@]}"
       die "cannot write ${file##*/} to ${dest} (disk full?); free space there, then run make again"
     fi
   done
-  for file in "${copied[@]}"; do
-    file=${file##*/.}
-    mv "${dest}/.${file}" "${dest}/${file%.partial}"
+}
+
+commit_files() {
+  local staged name
+  for staged in "${STAGED[@]}"; do
+    name=${staged##*/.}
+    mv "${staged}" "${staged%/*}/${name%.partial}"
   done
-  rm -f "${@:1:$#-1}"
+  STAGED=()
+}
+
+# Copy files into folder DEST all or nothing: install_files DEST FILE...
+install_files() {
+  stage_files "$@"
+  commit_files
 }
 
 # Where a manylinux image keeps its interpreters (OPT_PYTHON: another folder of that layout).

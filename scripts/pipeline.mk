@@ -58,14 +58,30 @@ VERSION      := $(word 2,$(PROJECT))
 PACKAGE      := $(or $(PACKAGE),$(word 3,$(PROJECT)))
 DIST_PREFIX  := $(word 4,$(PROJECT))
 SDIST    := $(DIST_DIR)/$(DIST_PREFIX)-$(VERSION).tar.gz
+# The sdist the wheels are built from; it reaches DIST_DIR with the wheels that passed (or by make sdist).
+BUILT_SDIST := $(BUILD_DIR)/sdist/$(notdir $(SDIST))
 SOURCES  := $(wildcard setup.py setup.cfg pyproject.toml MANIFEST.in README.md LICENSE) \
             $(shell find $(PACKAGE) -type f ! -name '*.pyc' ! -name '*.o' ! -name '*.so' 2>/dev/null)
 PIPELINE := scripts/step.sh scripts/lib.sh scripts/compiled.py $(wildcard docker/*) \
             $(shell find $(TESTS) -type f ! -name '*.pyc' 2>/dev/null) $(BUILD_DIR)/settings
 
+# One word for the shell, whatever the value holds.
+quote = '$(subst ','\'',$(1))'
+# Make's process: the lock below lasts as long as it, and this run's containers carry it.
+MAKE_PID := $(shell echo $$PPID)
+# Refuse a path setting make or the scripts cannot use, and let one run at a time work in the
+# checkout (these goals read it only); both before anything runs, with one line.
+LOCK := $(if $(filter-out help config lint test index-start index-stop,$(or $(MAKECMDGOALS),all)),lock)
+CHECKOUT_ERROR := $(shell scripts/checkout.sh $(MAKE_PID) '$(LOCK)' \
+  BUILD_DIR=$(call quote,$(BUILD_DIR)) TOOLS=$(call quote,$(TOOLS)) \
+  DIST_DIR=$(call quote,$(DIST_DIR)) WHEELHOUSE=$(call quote,$(WHEELHOUSE)))
+ifneq ($(CHECKOUT_ERROR),)
+$(error $(CHECKOUT_ERROR))
+endif
+
 export ARCH MANYLINUX MANYLINUX_IMAGE CONTAINER_ENGINE PYTHONS FREE_THREADED PRERELEASE PLAT STRIP JOBS \
        SOURCE_DATE_EPOCH TESTS TEST_REQUIRES \
-       PYTEST_VERSION BUILD_DIR DIST_DIR WHEELHOUSE CACHE_VOLUME TOOLS_PYTHON V SDIST DIST_PREFIX
+       PYTEST_VERSION BUILD_DIR DIST_DIR WHEELHOUSE CACHE_VOLUME TOOLS_PYTHON V BUILT_SDIST DIST_PREFIX MAKE_PID
 export PROJECT_NAME VERSION PACKAGE
 # Not $(abspath): it splits a checkout path with spaces into words.
 export TOOLS_BIN := $(if $(filter /%,$(TOOLS)),$(TOOLS),$(CURDIR)/$(TOOLS))/bin
@@ -77,29 +93,43 @@ endif
 
 .DEFAULT_GOAL := all
 .PHONY: all  ## sdist, wheels, repair and verify; then list what was made (the main job)
-all: config sdist wheels repair
-	echo "$(WHEELHOUSE)/:"; ls -1 $(WHEELHOUSE) | sed 's/^/  /'
-	echo "$(DIST_DIR)/:"; ls -1 $(DIST_DIR) | sed 's/^/  /'
+all: config wheels repair
+	echo "$(WHEELHOUSE)/:"; ls -1 "$(WHEELHOUSE)" | sed 's/^/  /'
+	echo "$(DIST_DIR)/:"; ls -1 "$(DIST_DIR)" | sed 's/^/  /'
 
 .PHONY: sdist  ## build the source distribution into DIST_DIR
 sdist: $(SDIST)
-$(SDIST): $(SOURCES) scripts/sdist.sh scripts/normalize_sdist.py | $(TOOLS)
-	scripts/sdist.sh $(DIST_DIR)
+$(SDIST): $(BUILT_SDIST)
+	scripts/install.sh "$(DIST_DIR)" "$<"
+$(BUILT_SDIST): $(SOURCES) scripts/sdist.sh scripts/normalize_sdist.py | $(TOOLS)
+	scripts/sdist.sh "$(@D)"
+
+# Stamps stand for steps done; the outputs they made are checked too, so a deleted wheel, sdist
+# or folder, or a new WHEELHOUSE or DIST_DIR, makes the step run again.
+WHEELS_STAMP := $(BUILD_DIR)/wheels.stamp
+REPAIR_STAMP := $(BUILD_DIR)/repair.stamp
+# The wheels the last repair put in WHEELHOUSE, one name a line (written by scripts/step.sh).
+PUBLISHED := $(addprefix $(WHEELHOUSE)/,$(file <$(BUILD_DIR)/published))
+OUTPUTS_GONE := $(if $(PUBLISHED),$(filter-out $(wildcard $(PUBLISHED) $(SDIST)),$(PUBLISHED) $(SDIST)),none listed)
 
 .PHONY: wheels  ## build wheels from the sdist in one container, for every interpreter in PYTHONS
-wheels: config $(BUILD_DIR)/wheels.stamp
-# When this run goes on to repair, one container builds, repairs and verifies; both stamps then
-# get the same time, so make sees the repair as done.
-ONE_CONTAINER := $(filter-out sdist wheels config,$(or $(MAKECMDGOALS),all))
-$(BUILD_DIR)/wheels.stamp: $(SDIST) $(PIPELINE)
-	scripts/step.sh $(if $(ONE_CONTAINER),wheels+repair,wheels)
-	touch $@ $(if $(ONE_CONTAINER),$(BUILD_DIR)/repair.stamp)
+wheels: config $(WHEELS_STAMP)
+# When this run goes on to repair, one container builds, repairs and verifies: the wheels' rule
+# then only marks them out of date, and repair's builds them first.
+ONE_CONTAINER := $(filter all repair,$(or $(MAKECMDGOALS),all))
+$(WHEELS_STAMP): $(BUILT_SDIST) $(PIPELINE) $(if $(wildcard $(BUILD_DIR)/wheels/*.whl),,FORCE)
+ifneq ($(ONE_CONTAINER),)
+	rm -f "$@"
+else
+	scripts/step.sh wheels
+	touch "$@"
+endif
 
 .PHONY: repair  ## auditwheel repair to PLAT, then test each wheel under every interpreter
-repair: config $(BUILD_DIR)/repair.stamp
-$(BUILD_DIR)/repair.stamp: $(BUILD_DIR)/wheels.stamp
-	scripts/step.sh repair
-	touch $@
+repair: config $(REPAIR_STAMP)
+$(REPAIR_STAMP): $(WHEELS_STAMP) $(if $(OUTPUTS_GONE),FORCE)
+	if [ -e "$<" ]; then scripts/step.sh repair; else scripts/step.sh wheels+repair && touch "$<"; fi
+	touch "$@"
 
 .PHONY: verify  ## test the wheels in WHEELHOUSE again, each in a fresh environment per interpreter
 verify: config
@@ -127,27 +157,27 @@ index-stop:
 
 .PHONY: test  ## run the project's tests (pytest tests/pipeline; container tests need an engine)
 test: | $(TOOLS)
-	$(TOOLS)/bin/python -m pytest $(PYTEST_ARGS)
+	"$(TOOLS)/bin/python" -m pytest $(PYTEST_ARGS)
 
 .PHONY: bench  ## time make against cibuildwheel and the old recipe (REPEAT runs); writes bench/results.md
 bench: | $(TOOLS)
-	REPEAT=$(REPEAT) $(TOOLS)/bin/python bench/bench.py
+	REPEAT=$(REPEAT) "$(TOOLS)/bin/python" bench/bench.py
 
 .PHONY: lint  ## shellcheck the scripts and ruff the Python files
 lint: | $(TOOLS)
-	$(TOOLS)/bin/shellcheck scripts/*.sh docker/*.sh bench/*.sh .ci/run
-	$(TOOLS)/bin/ruff check .
-	$(TOOLS)/bin/ruff format --check .
+	"$(TOOLS)/bin/shellcheck" scripts/*.sh docker/*.sh bench/*.sh .ci/run
+	"$(TOOLS)/bin/ruff" check .
+	"$(TOOLS)/bin/ruff" format --check .
 
 .PHONY: tools  ## install the pinned host tools into BUILD_DIR/tools
 tools: $(TOOLS)
 $(TOOLS): scripts/tools.txt
-	scripts/tools.sh $(TOOLS)
-	touch $@
+	scripts/tools.sh "$@"
+	touch "$@"
 
 .PHONY: clean  ## remove everything the build made (the tools environment too)
 clean:
-	rm -rf $(BUILD_DIR) $(DIST_DIR) $(WHEELHOUSE)
+	rm -rf "$(BUILD_DIR)" "$(DIST_DIR)" "$(WHEELHOUSE)"
 
 .PHONY: rename  ## make the template your project: make rename NAME=my-pkg [LIB=... AUTHOR=... URL=...]
 # NAME is rename's alone: the project's current name is PROJECT_NAME, read from its metadata.
@@ -158,7 +188,7 @@ rename: export DESCRIPTION := $(DESCRIPTION)
 rename: export URL := $(URL)
 rename: export FORCE := $(FORCE)
 rename: | $(TOOLS)
-	$(TOOLS)/bin/python scripts/rename.py
+	"$(TOOLS)/bin/python" scripts/rename.py
 
 .PHONY: update-template  ## merge the template's later changes into the pipeline's files: [TEMPLATE=... REF=...]
 update-template: export TEMPLATE := $(TEMPLATE)
@@ -180,7 +210,7 @@ HOST_PYTHONS = $(shell PYTHONS='$(PYTHONS)' FREE_THREADED='$(FREE_THREADED)' PRE
 SETTINGS = $(MANYLINUX_IMAGE) $(CONTAINER_ENGINE) $(PYTHONS) $(FREE_THREADED) $(PRERELEASE) $(PLAT) $(STRIP) \
            $(SOURCE_DATE_EPOCH) $(TESTS) $(TEST_REQUIRES) $(if $(HOST_BUILD),$(HOST_PYTHONS))
 $(BUILD_DIR)/settings: FORCE
-	mkdir -p $(@D)
-	settings='$(SETTINGS)'; echo "$$settings" | cmp -s - $@ || echo "$$settings" >$@
+	mkdir -p "$(@D)"
+	settings='$(SETTINGS)'; echo "$$settings" | cmp -s - "$@" || echo "$$settings" >"$@"
 .PHONY: FORCE
 FORCE:

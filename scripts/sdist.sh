@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build the sdist from a clean copy of the source, so nothing is written into the checkout.
 #   scripts/sdist.sh OUTDIR
+# OUTDIR is a folder under BUILD_DIR: the wheels are built from the sdist there, and it reaches
+# DIST_DIR with them (or by make sdist).
 # The files are those of scripts/source_files.sh, stamped with SOURCE_DATE_EPOCH so that the same
 # commit gives the same archive.
 # Environment: TOOLS_BIN (the tools environment's bin), SOURCE_DATE_EPOCH, BUILD_DIR, V.
@@ -15,15 +17,17 @@ python=${TOOLS_BIN:-${root}/.build/tools/bin}/python
 # Name and version, checked before building: project.py says what is wrong with the metadata.
 "${python}" "${here}/project.py" --check >/dev/null || exit 1
 writable_dir "${BUILD_DIR:=${root}/.build}" BUILD_DIR
-writable_dir "${outdir}" DIST_DIR
+writable_dir "${outdir}" BUILD_DIR
 [[ "${SOURCE_DATE_EPOCH:-}" =~ ^[0-9]+$ ]] ||
   die "cannot tell when this source was made${SOURCE_DATE_EPOCH:+ (SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH} is not a number of seconds)}: build from the project's own git checkout or a git archive of it, or set SOURCE_DATE_EPOCH"
 export SOURCE_DATE_EPOCH
 build_dir=$(cd "${BUILD_DIR}" && pwd)
-src=${build_dir}/sdist-src
-tmp=${build_dir}/sdist-out
+# Folders of this run alone, gone however it ends.
+src=$(mktemp -d "${build_dir}/sdist-src.XXXXXX")
+tmp=$(mktemp -d "${build_dir}/sdist-out.XXXXXX")
+# shellcheck disable=SC2016 # expanded when the script ends
+on_exit 'rm -rf "${src}" "${tmp}" "${tmp}.log"'
 
-rm -rf "${src}" "${tmp}" && mkdir -p "${src}" "${tmp}"
 (cd "${root}" && "${here}/source_files.sh" | tar --null --files-from=- -cf -) | tar -xf - -C "${src}"
 find "${src}" -exec touch --no-dereference --date="@${SOURCE_DATE_EPOCH}" {} +
 
@@ -40,6 +44,5 @@ fi
 show_log "${tmp}.log"
 sdist=$(find "${tmp}" -name '*.tar.gz')
 "${python}" "${here}/normalize_sdist.py" "${sdist}"
-install_files "${sdist}" "${outdir}"
-rm -rf "${src}" "${tmp}" "${tmp}.log"
-say "built ${outdir}/$(basename "${sdist}")"
+install_files "${outdir}" "${sdist}"
+say "built $(basename "${sdist}")"

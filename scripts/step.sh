@@ -7,46 +7,80 @@
 #     verify  verify the wheels already in WHEELHOUSE
 #     config  check ARCH, MANYLINUX and PLAT, and show the image they select
 # Called by make, which passes the settings as environment variables (see 'make help').
-# Outputs are collected in BUILD_DIR and moved into place only when the step succeeded.
+# Outputs are collected in BUILD_DIR and moved into place only when the step succeeded; repair
+# moves the sdist the wheels came from (BUILT_SDIST) into DIST_DIR with them.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/lib.sh"
 root=$(dirname "${here}")
 
 : "${CONTAINER_ENGINE:=auto}" "${MANYLINUX_IMAGE:?}" "${BUILD_DIR:=.build}" "${DIST_DIR:=dist}"
-: "${WHEELHOUSE:=wheelhouse}" "${TESTS:=tests/package}" "${SDIST:=}" "${CACHE_VOLUME:?make sets it}"
+: "${WHEELHOUSE:=wheelhouse}" "${TESTS:=tests/package}" "${BUILT_SDIST:=}" "${CACHE_VOLUME:?make sets it}"
 : "${ARCH:=$(uname -m)}"
 
-# Print the engine to use, or "none" to build on the host; main says which and why.
+# Set engine to the engine to use, or "none" to build on the host, and engine_note to why,
+# when that is not plain from the settings.
 choose_engine() {
+  local problem
+  engine_note=""
   case "${CONTAINER_ENGINE}" in
-    none) echo none ;;
+    none) engine=none ;;
     auto)
+      engine=none
       if command -v docker >/dev/null 2>&1; then
-        echo docker
+        engine=docker
+        problem=$(engine_problem docker)
+        # Docker's CLI without its daemon, on a machine where podman works: use podman.
+        if [[ -n "${problem}" ]] && command -v podman >/dev/null 2>&1 && [[ -z "$(engine_problem podman)" ]]; then
+          engine=podman engine_note="docker's daemon does not answer (${problem%%;*}); using podman"
+          return
+        fi
       elif command -v podman >/dev/null 2>&1; then
-        echo podman
+        engine=podman
       else
-        echo none
+        engine_note="neither docker nor podman is installed"
+        return
       fi
+      [[ -z "${problem:=$(engine_problem "${engine}")}" ]] || die "${problem}"
       ;;
     docker | podman | */docker | */podman)
       command -v "${CONTAINER_ENGINE}" >/dev/null 2>&1 ||
         die "CONTAINER_ENGINE=${CONTAINER_ENGINE} is not installed; install it, or use CONTAINER_ENGINE=none to build on the host"
-      echo "${CONTAINER_ENGINE}"
+      engine=${CONTAINER_ENGINE}
+      problem=$(engine_problem "${engine}")
+      [[ -z "${problem}" ]] || die "${problem}"
       ;;
     *) die "CONTAINER_ENGINE=${CONTAINER_ENGINE} is not supported; use docker, podman, auto or none" ;;
   esac
 }
 
+# Nothing if engine $1 answers; else why not and what to do, from what '$1 info' said.
+engine_problem() {
+  local said cause fix
+  said=$("$1" info 2>&1 >/dev/null) && return
+  said=$(grep -m 1 . <<<"${said}")
+  fix="start it (systemctl start $1), check DOCKER_HOST, or use CONTAINER_ENGINE=none"
+  case "${said,,}" in
+    *"permission denied"*)
+      cause="this user may not open its socket: permission denied"
+      fix="add yourself to the $1 group and log in again, or use CONTAINER_ENGINE=none"
+      ;;
+    *"cannot connect"* | *"connection refused"* | *"no such file"* | *"is the docker daemon running"*)
+      cause="it is not running: ${said}"
+      ;;
+    *) cause=${said:-no reason given} ;;
+  esac
+  printf '%s\n' "$1 is installed but its daemon does not answer (${cause}); ${fix}"
+}
+
 # Copy the step's inputs into a fresh IO folder: in/, tests/, and the scripts under src/.
 stage() {
   local io=$1
-  rm -rf "${io}" && mkdir -p "${io}/in" "${io}/out" "${io}/src/scripts"
+  mkdir -p "${io}/in" "${io}/out" "${io}/src/scripts"
   case "${step}" in
     wheels | wheels+repair)
-      [[ -f "${SDIST}" ]] || die "no sdist at ${SDIST}; run 'make sdist' first"
-      cp "${SDIST}" "${io}/in/"
+      [[ -f "${BUILT_SDIST}" ]] || die "no sdist at ${BUILT_SDIST}; run 'make wheels' (not this script alone)"
+      cp "${BUILT_SDIST}" "${io}/in/"
       ;;
     repair) copy_wheels "${BUILD_DIR}/wheels" "${io}/in" "run 'make wheels' first" ;;
     verify) copy_wheels "${WHEELHOUSE}" "${io}/in" "run 'make repair' first" "$(target_wheels)" ;;
@@ -68,10 +102,14 @@ copy_wheels() {
   cp "${wheels[@]}" "${to}/"
 }
 
+# Containers carry these labels: anyone finds a checkout's containers with
+# docker ps --filter label=manylinux-build.checkout=PATH, and a run tells its own from others'.
+LABEL=manylinux-build
+
 run_in_container() {
-  local engine=$1 io=$2 name="build-${step/+/-}-$$-${RANDOM}"
-  "${engine}" info >/dev/null 2>&1 ||
-    die "${engine} is installed but its daemon does not answer; start it (or check DOCKER_HOST), or use CONTAINER_ENGINE=none"
+  local io=$1 var attached
+  container=build-${step/+/-}-$$-${RANDOM}
+  remove_leftovers
   if ! "${engine}" image inspect "${MANYLINUX_IMAGE}" >/dev/null 2>&1; then
     say "pulling ${MANYLINUX_IMAGE}"
     run "${engine}" pull --quiet --platform "$(engine_platform)" "${MANYLINUX_IMAGE}" >/dev/null ||
@@ -79,30 +117,68 @@ run_in_container() {
   fi
   check_image "${engine}"
   local envs=(-e IN_CONTAINER=1 -e CACHE_DIR=/cache -e UV_CACHE_DIR=/cache/uv -e PIP_CACHE_DIR=/cache/pip)
-  local var
   for var in PYTHONS FREE_THREADED PRERELEASE TEST_REQUIRES PLAT STRIP SOURCE_DATE_EPOCH JOBS V PYTEST_VERSION; do
     [[ -n "${!var:-}" ]] && envs+=(-e "${var}=${!var}")
   done
+  # The scripts need bash; without it the engine would only say "exec ... no such file".
+  local no_bash="${PROG}: error: image ${MANYLINUX_IMAGE} has no bash, which the build scripts need; set MANYLINUX_IMAGE to a manylinux image"
+  # shellcheck disable=SC2016 # $0 and $@ are the inner shell's
+  local with_bash='command -v bash >/dev/null || { echo "$0" >&2; exit 1; }; exec bash "$@"'
   # Inputs and outputs are copied, not bind-mounted: the container's root user then never owns
   # a file in the checkout, and remote engines work the same.
-  # On any exit, and on Ctrl-C or a kill, the container goes too; expanded now, not at exit.
-  # shellcheck disable=SC2064
-  trap "remove_container '${engine}' '${name}'" EXIT
-  # shellcheck disable=SC2064
-  trap "remove_container '${engine}' '${name}'; exit 130" INT
-  # shellcheck disable=SC2064
-  trap "remove_container '${engine}' '${name}'; exit 143" TERM
-  # The label lets anyone find this checkout's containers: docker ps --filter label=...
-  run "${engine}" create --name "${name}" --label "manylinux-build.checkout=${root}" --platform "$(engine_platform)" "${envs[@]}" \
-    -v "${CACHE_VOLUME}:/cache" "${MANYLINUX_IMAGE}" /io/src/docker/entry.sh "${step}" /io >/dev/null
-  run "${engine}" cp "${io}/." "${name}:/io"
-  run "${engine}" start --attach "${name}"
+  run "${engine}" create --name "${container}" --label "${LABEL}.checkout=${root}" --label "${LABEL}.run=${MAKE_PID:-}" \
+    --platform "$(engine_platform)" "${envs[@]}" -v "${CACHE_VOLUME}:/cache" "${MANYLINUX_IMAGE}" \
+    /bin/sh -c "${with_bash}" "${no_bash}" \
+    /io/src/docker/entry.sh "${step}" /io >/dev/null
+  run "${engine}" cp "${io}/." "${container}:/io"
+  # In the background, so that a signal's trap runs at once: bash runs it only after a
+  # foreground command ends.
+  run "${engine}" start --attach "${container}" &
+  attached=$!
+  while kill -0 "${attached}" 2>/dev/null; do
+    if make_stopped; then
+      exit 143
+    fi
+    sleep 1
+  done
+  wait "${attached}"
   rm -rf "${io}/out"
-  run "${engine}" cp "${name}:/io/out" "${io}/out"
+  run "${engine}" cp "${container}:/io/out" "${io}/out"
 }
 
-remove_container() {
-  "$1" rm --force "$2" >/dev/null 2>&1 || true
+# Remove the containers of this checkout that an earlier make left when it was killed outright
+# (SIGKILL gives no chance to clean up). Only make's own runs: it holds the checkout's lock.
+remove_leftovers() {
+  [[ -n "${MAKE_PID:-}" ]] || return 0
+  local all ours left=()
+  all=$("${engine}" ps --all --quiet --filter "label=${LABEL}.checkout=${root}")
+  ours=$("${engine}" ps --all --quiet --filter "label=${LABEL}.checkout=${root}" --filter "label=${LABEL}.run=${MAKE_PID}")
+  mapfile -t left < <(grep -vxF -f <(printf '%s\n' "${ours}") <<<"${all}" | grep .)
+  ((${#left[@]} > 0)) || return 0
+  say "removing ${#left[@]} container(s) an earlier run of this checkout left behind"
+  "${engine}" rm --force "${left[@]}" >/dev/null
+}
+
+# GNU make passes SIGINT to no recipe and waits for them to end, and a kill of make alone
+# reaches no container: a step learns that make was stopped only from make itself, which then
+# is gone or no longer catches SIGINT and SIGTERM (its handler has reset them on the way out).
+MAKE_SIGNALS=$((1 << 1 | 1 << 14))
+caught_signals() {
+  local mask
+  mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) || return 1
+  echo $((16#${mask:-0} & MAKE_SIGNALS))
+}
+make_caught=$( [[ -n "${MAKE_PID:-}" ]] && caught_signals "${MAKE_PID}" || echo unknown)
+make_stopped() {
+  [[ -n "${MAKE_PID:-}" ]] || return 1
+  kill -0 "${MAKE_PID}" 2>/dev/null || return 0
+  [[ "${make_caught}" != unknown && "$(caught_signals "${MAKE_PID}" || echo unknown)" != "${make_caught}" ]]
+}
+
+# However the step ends: its container and its IO folder go.
+cleanup() {
+  [[ -z "${container:-}" ]] || "${engine}" rm --force "${container}" >/dev/null 2>&1 || true
+  [[ -z "${io:-}" ]] || rm -rf "${io}"
 }
 
 run_on_host() {
@@ -114,25 +190,37 @@ run_on_host() {
 }
 
 # Move the step's results into place in one go, keeping the last good output until then.
-publish() {
+publish_wheels() {
   local out=$1 dest=$2
-  shopt -s nullglob
-  local made=("${out}"/*.whl)
-  ((${#made[@]} > 0)) || die "the ${step} step produced no wheel; see the output above"
-  if [[ "${dest}" == "${WHEELHOUSE}" ]]; then
-    install_files "${made[@]}" "${dest}"
-    # Older wheels of this project for this target would be uploaded with the new ones.
-    local old
-    while IFS= read -r -d '' old; do
-      [[ " ${made[*]##*/} " == *" ${old##*/} "* ]] || rm -f "${old}"
-    done < <(find "${dest}" -maxdepth 1 -name "$(target_wheels)" -print0)
-  else
-    rm -rf "${dest}.old"
-    [[ -d "${dest}" ]] && mv "${dest}" "${dest}.old"
-    mv "${out}" "${dest}"
-    rm -rf "${dest}.old"
-  fi
+  made_wheels "${out}"
+  rm -rf "${dest}.old"
+  [[ -d "${dest}" ]] && mv "${dest}" "${dest}.old"
+  mv "${out}" "${dest}"
+  rm -rf "${dest}.old"
   say "$(printf '%s\n' "${made[@]##*/}" | sed "s|^|${dest}/|" | paste -sd' ')"
+}
+
+# Repaired wheels go to WHEELHOUSE and the sdist they came from to DIST_DIR, together: both
+# folders change only when the wheels passed. BUILD_DIR/published names the wheels, for make.
+publish_release() {
+  local out=$1 old
+  made_wheels "${out}"
+  stage_files "${WHEELHOUSE}" "${made[@]}"
+  stage_files "${DIST_DIR}" "${BUILT_SDIST}"
+  commit_files
+  # Older wheels of this project for this target would be uploaded with the new ones.
+  while IFS= read -r -d '' old; do
+    [[ " ${made[*]##*/} " == *" ${old##*/} "* ]] || rm -f "${old}"
+  done < <(find "${WHEELHOUSE}" -maxdepth 1 -name "$(target_wheels)" -print0)
+  printf '%s\n' "${made[@]##*/}" >"${BUILD_DIR}/published"
+  say "$(printf '%s\n' "${made[@]##*/}" | sed "s|^|${WHEELHOUSE}/|" | paste -sd' ') ${DIST_DIR}/${BUILT_SDIST##*/}"
+}
+
+# Set made to the wheels in folder $1; die if there is none.
+made_wheels() {
+  shopt -s nullglob
+  made=("$1"/*.whl)
+  ((${#made[@]} > 0)) || die "the ${step} step produced no wheel; see the output above"
 }
 
 main() {
@@ -145,42 +233,47 @@ main() {
   [[ "${JOBS:-1}" =~ ^[1-9][0-9]*$ ]] || die "JOBS=${JOBS} is not a positive whole number; use e.g. JOBS=2"
   check_switch STRIP "strip the libraries" "keep symbols"
   check_python_switches
-  local engine io
-  engine=$(choose_engine)
   if [[ "${step}" == config ]]; then
-    if [[ "${engine}" == none ]]; then
+    # Which engine, and whether it answers, is for the steps to find out: config stays instant.
+    local host=${CONTAINER_ENGINE/auto/}
+    if [[ -z "${host}" ]] && ! command -v docker >/dev/null 2>&1 && ! command -v podman >/dev/null 2>&1; then
+      host=none
+    fi
+    if [[ "${host}" == none ]]; then
       say "${ARCH} wheels on the host, repaired to ${PLAT:-the newest policy the host glibc allows}"
     else
       say "${ARCH} ${MANYLINUX} wheels from ${MANYLINUX_IMAGE}, repaired to ${PLAT:-its AUDITWHEEL_PLAT}"
     fi
     return
   fi
+  on_exit cleanup
+  choose_engine
   check_emulation "${engine}"
   writable_dir "${BUILD_DIR}" BUILD_DIR
-  [[ "${step}" == *repair ]] && writable_dir "${WHEELHOUSE}" WHEELHOUSE
+  if [[ "${step}" == *repair ]]; then
+    writable_dir "${WHEELHOUSE}" WHEELHOUSE
+    writable_dir "${DIST_DIR}" DIST_DIR
+  fi
   BUILD_DIR=$(cd "${BUILD_DIR}" && pwd)
-  io=${BUILD_DIR}/io-${step}
+  # This run's own folder: nothing another run (or an interrupted one) left can get in the way.
+  io=$(mktemp -d "${BUILD_DIR}/io-${step/+/-}.XXXXXX")
   stage "${io}"
   if [[ "${engine}" == none ]]; then
-    if [[ "${CONTAINER_ENGINE}" == none ]]; then
-      say "${step} on the host (CONTAINER_ENGINE=none)"
-    else
-      say "${step} on the host: neither docker nor podman is installed"
-    fi
+    say "${step} on the host (${engine_note:-CONTAINER_ENGINE=none})"
     run_on_host "${io}"
   else
+    [[ -z "${engine_note}" ]] || say "${engine_note}"
     say "${step} in ${MANYLINUX_IMAGE} with ${engine}"
-    run_in_container "${engine}" "${io}"
+    run_in_container "${io}"
   fi
   case "${step}" in
-    wheels) publish "${io}/out/wheels" "${BUILD_DIR}/wheels" ;;
-    repair) publish "${io}/out/wheelhouse" "${WHEELHOUSE}" ;;
+    wheels) publish_wheels "${io}/out/wheels" "${BUILD_DIR}/wheels" ;;
+    repair) publish_release "${io}/out/wheelhouse" ;;
     wheels+repair)
-      publish "${io}/out/wheels" "${BUILD_DIR}/wheels"
-      publish "${io}/out/wheelhouse" "${WHEELHOUSE}"
+      publish_wheels "${io}/out/wheels" "${BUILD_DIR}/wheels"
+      publish_release "${io}/out/wheelhouse"
       ;;
   esac
-  rm -rf "${io}"
 }
 
 main "$@"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# What make checks before it runs anything; prints one line saying what is wrong, or nothing.
+#   scripts/checkout.sh MAKE_PID LOCK NAME=PATH...
+# Each NAME=PATH is a path setting: it must be a name make and the scripts can use, and never this
+# checkout or a folder holding it (make clean and the tools install delete the folders they name).
+# LOCK "lock": hold BUILD_DIR/lock for as long as process MAKE_PID runs, so that two makes never
+# work in one checkout at once; a second one stops at once.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "${here}")
+
+# Characters make treats as syntax in file names (blanks, :, #, %, ;, wildcards) or that a
+# shell would read in an unquoted word.
+UNSAFE="[[:space:]'\"\\\\\$\`:#%;&|<>(){}*?!~,=]|\\["
+
+check_path() {
+  local name=$1 value=$2 path
+  if [[ -z "${value}" ]]; then
+    echo "${name} is empty; name a folder, or leave ${name} unset for its default"
+  elif [[ "${value}" =~ ${UNSAFE} ]]; then
+    echo "${name}=${value} holds a blank, a quote or a character make reads as syntax; choose a folder whose name has none"
+  else
+    path=$(realpath -m -- "${value}")
+    if [[ "${root}/" == "${path%/}/"* ]]; then
+      echo "${name}=${value} is this checkout or a folder holding it, which make clean would delete; name a folder inside or beside it"
+    fi
+  fi
+}
+
+# Hold the lock on an open file that a background process keeps until make ends.
+lock() {
+  local pid=$1 dir=$2 lock
+  command -v flock >/dev/null 2>&1 || return 0
+  lock=${dir}/lock
+  mkdir -p "${dir}" 2>/dev/null && exec 9>>"${lock}" || return 0
+  # A make just killed frees the lock within half a second.
+  if ! flock --wait 1 9; then
+    echo "another make (pid $(head -n 1 "${lock}" 2>/dev/null)) is running in this checkout; wait for it to end, or stop it"
+    return
+  fi
+  printf '%s\n' "${pid}" >"${lock}"
+  (
+    trap '' INT TERM HUP
+    while kill -0 "${pid}" 2>/dev/null; do sleep 0.5; done
+  ) </dev/null >/dev/null 2>&1 &
+}
+
+main() {
+  local pid=$1 mode=$2 setting error build_dir=.build
+  shift 2
+  for setting in "$@"; do
+    error=$(check_path "${setting%%=*}" "${setting#*=}")
+    [[ -z "${error}" ]] || {
+      echo "${error}"
+      return
+    }
+    [[ "${setting}" == BUILD_DIR=* ]] && build_dir=${setting#*=}
+  done
+  [[ "${mode}" != lock ]] || lock "${pid}" "${build_dir}"
+}
+
+main "$@"

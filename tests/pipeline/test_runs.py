@@ -1,0 +1,318 @@
+"""Runs as a user's machine treats them: odd paths, parallel and concurrent makes, shared caches,
+kills at any moment, engines that do not answer, deleted outputs."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from conftest import ROOT, copy_tree, make, tools_dir, tracked_files
+
+PYTHONS = "PYTHONS=cp312"
+
+
+def identity(project):
+    """The project's name, version, import package and file prefix, as make reads them."""
+    out = subprocess.run(
+        [sys.executable, "scripts/project.py"], cwd=project, capture_output=True, text=True, check=True
+    )
+    return out.stdout.split()
+
+
+def one_line(result, message):
+    """The run failed, and exactly one line of its stderr says so, naming message."""
+    assert result.returncode != 0, result.stdout
+    lines = [line for line in result.stderr.splitlines() if message in line]
+    assert len(lines) == 1, result.stderr
+    others = [line for line in result.stderr.splitlines() if "error:" in line and message not in line]
+    assert others == [], result.stderr
+
+
+def containers(project):
+    out = subprocess.run(
+        ["docker", "ps", "--all", "--quiet", "--filter", f"label=manylinux-build.checkout={project}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.split()
+
+
+def leftovers(project):
+    build = project / ".build"
+    return (
+        sorted(p.name for p in build.glob("*") if p.name.startswith(("io-", "sdist-")))
+        if build.exists()
+        else []
+    )
+
+
+def start_make(project, *args):
+    """make in the background, in its own process group, its output readable line by line."""
+    return subprocess.Popen(
+        ["make", "--no-print-directory", "-C", str(project), PYTHONS, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TOOLS": str(tools_dir())},
+        start_new_session=True,
+    )
+
+
+def read_until(proc, text, seconds=300):
+    seen = []
+    deadline = time.monotonic() + seconds
+    for line in proc.stdout:
+        seen.append(line)
+        if text in line:
+            return "".join(seen)
+        assert time.monotonic() < deadline, "".join(seen)
+    pytest.fail(f"make ended before {text!r}:\n{''.join(seen)}")
+
+
+# ---- path settings ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("setting", ["BUILD_DIR", "TOOLS", "DIST_DIR", "WHEELHOUSE"])
+@pytest.mark.parametrize("goal", ["wheels", "clean"])
+def test_a_path_with_a_blank_or_quote_is_refused_and_nothing_outside_is_touched(
+    project, tmp_path, setting, goal
+):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    folder = tmp_path / "victimdir"
+    folder.mkdir()
+    (folder / "file").write_text("keep me too\n")
+    for value in (f"{victim} z", f"{folder} z", f"{folder}/it's"):
+        result = make(project, goal, f"{setting}={value}", check=False)
+        one_line(result, f"{setting}={value} holds a blank, a quote")
+        assert victim.read_text() == "keep me\n"
+        assert (folder / "file").read_text() == "keep me too\n"
+    assert not (project / "dist").exists()
+    assert not (project / "wheelhouse").exists()
+
+
+@pytest.mark.parametrize("value", [".", "..", "/"])
+def test_clean_never_deletes_the_checkout_or_what_holds_it(project, value):
+    result = make(project, "clean", f"BUILD_DIR={value}", check=False)
+    one_line(result, "is this checkout or a folder holding it")
+    assert (project / "Makefile").exists()
+
+
+# ---- one build, read by the tests below ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(engine, tmp_path_factory):
+    """A project built once with make -j2, and that run's output."""
+    project = tmp_path_factory.mktemp("built") / "project"
+    copy_tree(tracked_files(), ROOT, project)
+    result = make(project, "-j2", PYTHONS)
+    return project, result
+
+
+def copy_of(built, dest):
+    """A copy of the built project, stamps and times kept, at dest."""
+    shutil.copytree(built[0], dest, symlinks=True)
+    return dest
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_make_j2_runs_one_container_and_repairs_once(built):
+    _, result = built
+    assert result.stdout.count("step: wheels+repair in ") == 1, result.stdout
+    assert "step: repair in" not in result.stdout
+    assert result.stdout.count("repair: repairing ") == 1, result.stdout
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_outputs_not_stamps_decide_what_runs(built, tmp_path):
+    project = copy_of(built, tmp_path / "project")
+    wheel = next((project / "wheelhouse").glob("*.whl")).name
+    # Nothing changed, nothing gone: no container.
+    result = make(project, PYTHONS)
+    assert " in " + built_image() not in result.stdout, result.stdout
+    # A deleted wheelhouse is made again, by repair alone.
+    shutil.rmtree(project / "wheelhouse")
+    result = make(project, PYTHONS)
+    assert "step: repair in" in result.stdout, result.stdout
+    assert (project / "wheelhouse" / wheel).exists()
+    # A new WHEELHOUSE too.
+    result = make(project, PYTHONS, "WHEELHOUSE=elsewhere")
+    assert (project / "elsewhere" / wheel).exists(), result.stdout
+    # make wheels with another goal builds wheels, and does not repair.
+    shutil.rmtree(project / ".build" / "wheels")
+    shutil.rmtree(project / "wheelhouse")
+    result = make(project, PYTHONS, "wheels", "help")
+    assert "step: wheels in" in result.stdout, result.stdout
+    assert not (project / "wheelhouse").exists()
+    assert list((project / ".build" / "wheels").glob("*.whl"))
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_a_failed_build_leaves_dist_and_wheelhouse_as_they_were_and_no_leftovers(built, tmp_path):
+    project = copy_of(built, tmp_path / "project")
+    before = {d: sorted(p.name for p in (project / d).iterdir()) for d in ("dist", "wheelhouse")}
+    sdist = next((project / "dist").glob("*.tar.gz"))
+    sdist_bytes = sdist.read_bytes()
+    package = identity(project)[2]
+    source = next((project / package).rglob("*.c"))
+    source.write_text(source.read_text() + "\nthis is not C;\n")
+    result = make(project, PYTHONS, check=False)
+    assert result.returncode != 0
+    assert "failed" in result.stderr
+    after = {d: sorted(p.name for p in (project / d).iterdir()) for d in ("dist", "wheelhouse")}
+    assert after == before
+    assert sdist.read_bytes() == sdist_bytes
+    assert leftovers(project) == []
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_no_tests_found_says_so_not_fix_the_package(built, tmp_path):
+    project = copy_of(built, tmp_path / "project")
+    (project / "no-tests").mkdir()
+    result = make(project, PYTHONS, "verify", "TESTS=no-tests", check=False)
+    one_line(result, "no tests ran under cp312")
+    assert "fix the package" not in result.stderr
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_concurrent_verifies_on_a_fresh_shared_cache_all_pass(built, tmp_path):
+    # Two checkouts of one package share a cache volume; each round starts with a fresh one.
+    pair = [copy_of(built, tmp_path / name) for name in ("one", "two")]
+    for attempt in range(5):
+        volume = f"runs-test-{uuid.uuid4().hex[:8]}"
+        try:
+            with ThreadPoolExecutor(2) as pool:
+                results = list(
+                    pool.map(
+                        lambda p, v=volume: make(p, "verify", PYTHONS, f"CACHE_VOLUME={v}", check=False), pair
+                    )
+                )
+            for result in results:
+                assert result.returncode == 0, f"round {attempt}:\n{result.stdout}\n{result.stderr}"
+        finally:
+            subprocess.run(["docker", "volume", "rm", "--force", volume], capture_output=True)
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_a_damaged_cache_entry_is_made_again(built, tmp_path):
+    project = copy_of(built, tmp_path / "project")
+    volume = f"runs-test-{uuid.uuid4().hex[:8]}"
+    try:
+        make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
+        # An entry as two runs writing at once used to leave it: a folder without pytest.
+        damage = "for e in /cache/pytest-*/cp312; do rm -rf $e; mkdir $e; done"
+        subprocess.run(
+            ["docker", "run", "--rm", "-v", f"{volume}:/cache", built_image(), "sh", "-c", damage], check=True
+        )
+        make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
+    finally:
+        subprocess.run(["docker", "volume", "rm", "--force", volume], capture_output=True)
+
+
+def built_image():
+    return os.environ["MANYLINUX_IMAGE"]
+
+
+# ---- signals, locks, leftovers ---------------------------------------------------------------
+
+
+@pytest.mark.container
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_make_alone_ends_the_run_at_once(engine, project, sig):
+    proc = start_make(project)
+    read_until(proc, "building the wheel")
+    time.sleep(1)
+    assert containers(project)
+    os.kill(proc.pid, sig)
+    start = time.monotonic()
+    proc.communicate(timeout=60)
+    assert time.monotonic() - start < 10
+    assert proc.returncode != 0
+    # Its step ends too, within a few seconds, and takes the container with it.
+    deadline = time.monotonic() + 10
+    while containers(project) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert containers(project) == []
+    time.sleep(2)
+    assert leftovers(project) == []
+    assert not (project / "wheelhouse").exists()
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_a_second_make_stops_and_a_killed_ones_container_goes_next_time(engine, project):
+    first = start_make(project)
+    read_until(first, "building the wheel")
+    second = make(project, PYTHONS, check=False)
+    assert "another make" in second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1, second.stderr
+    # Killed outright, the first run cannot clean up: its container stays.
+    os.killpg(first.pid, signal.SIGKILL)
+    first.communicate(timeout=60)
+    assert containers(project)
+    result = make(project, PYTHONS)
+    assert "left behind" in result.stdout, result.stdout
+    assert containers(project) == []
+    assert len(list((project / "wheelhouse").glob("*.whl"))) == 1
+
+
+# ---- engines ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dead_socket(tmp_path):
+    """A socket file nobody listens on: an engine daemon that is not running."""
+    path = tmp_path / "engine.sock"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(path))
+    sock.close()
+    return f"unix://{path}"
+
+
+@pytest.mark.container
+def test_a_daemon_that_is_down_is_named(engine, project, dead_socket):
+    result = make(project, "wheels", "CONTAINER_ENGINE=docker", f"DOCKER_HOST={dead_socket}", check=False)
+    one_line(result, "docker is installed but its daemon does not answer (it is not running")
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_auto_takes_podman_when_dockers_daemon_does_not_answer(engine, project, dead_socket):
+    if not shutil.which("podman"):
+        pytest.skip("podman is not installed")
+    result = make(project, "wheels", PYTHONS, "CONTAINER_ENGINE=auto", f"DOCKER_HOST={dead_socket}")
+    assert "docker's daemon does not answer" in result.stdout
+    assert "using podman" in result.stdout
+    assert "with podman" in result.stdout
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_an_image_without_bash_is_named(engine, project):
+    image = "localhost/no-bash:test"
+    box = f"no-bash-{uuid.uuid4().hex[:8]}"
+    subprocess.run(
+        ["docker", "run", "--name", box, engine, "rm", "-f", "/usr/bin/bash", "/bin/bash"], check=True
+    )
+    try:
+        subprocess.run(["docker", "commit", box, image], check=True, capture_output=True)
+        result = make(project, "wheels", PYTHONS, f"MANYLINUX_IMAGE={image}", check=False)
+        one_line(result, f"image {image} has no bash")
+    finally:
+        subprocess.run(["docker", "rm", "--force", box], capture_output=True)
+        subprocess.run(["docker", "rmi", "--force", image], capture_output=True)

@@ -3,8 +3,8 @@
 #   scripts/checkout.sh MAKE_PID LOCK NAME=PATH...
 # Each NAME=PATH is a path setting: it must be a name make and the scripts can use, and never this
 # checkout or a folder holding it (make clean and the tools install delete the folders they name).
-# LOCK "lock": hold BUILD_DIR/lock for as long as process MAKE_PID runs, so that two makes never
-# work in one checkout at once; a second one stops at once.
+# LOCK "lock": hold a lock on the BUILD_DIR folder for as long as process MAKE_PID runs, so that
+# two makes never work in one checkout at once; a second one stops at once.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "${here}")
@@ -27,18 +27,17 @@ check_path() {
   fi
 }
 
-# Hold the lock on an open file that a background process keeps until make ends.
+# Lock the folder itself (no file is added to the checkout), through an open descriptor that a
+# background process keeps until make ends.
 lock() {
-  local pid=$1 dir=$2 lock
+  local pid=$1 dir=$2
   command -v flock >/dev/null 2>&1 || return 0
-  lock=${dir}/lock
-  mkdir -p "${dir}" 2>/dev/null && exec 9>>"${lock}" || return 0
+  mkdir -p "${dir}" 2>/dev/null && exec 9<"${dir}" || return 0
   # A make just killed frees the lock within half a second.
   if ! flock --wait 1 9; then
-    echo "another make (pid $(head -n 1 "${lock}" 2>/dev/null)) is running in this checkout; wait for it to end, or stop it"
+    echo "another make is running in this checkout (it holds ${dir}); wait for it to end, or stop it"
     return
   fi
-  printf '%s\n' "${pid}" >"${lock}"
   (
     trap '' INT TERM HUP
     while kill -0 "${pid}" 2>/dev/null; do sleep 0.5; done

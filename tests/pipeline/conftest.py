@@ -45,7 +45,8 @@ for _name in {
     "PROJECT_NAME",
     "PACKAGE",
     "VERSION",
-    "SDIST",
+    "BUILT_SDIST",
+    "MAKE_PID",
     "DIST_PREFIX",
     "TOOLS_BIN",
 }:

@@ -7,9 +7,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_tree, make, tools_dir, tracked_files
@@ -250,7 +252,7 @@ def test_a_signal_to_make_alone_ends_the_run_at_once(engine, project, sig):
     assert containers(project) == []
     time.sleep(2)
     assert leftovers(project) == []
-    assert not (project / "wheelhouse").exists()
+    assert list(project.glob("wheelhouse/*")) == []
 
 
 @pytest.mark.container
@@ -304,15 +306,53 @@ def test_auto_takes_podman_when_dockers_daemon_does_not_answer(engine, project, 
 @pytest.mark.container
 @pytest.mark.slow
 def test_an_image_without_bash_is_named(engine, project):
-    image = "localhost/no-bash:test"
-    box = f"no-bash-{uuid.uuid4().hex[:8]}"
+    image = f"localhost/no-bash-{uuid.uuid4().hex[:8]}:test"
     subprocess.run(
-        ["docker", "run", "--name", box, engine, "rm", "-f", "/usr/bin/bash", "/bin/bash"], check=True
+        ["docker", "build", "--quiet", "--tag", image, "-"],
+        input=f"FROM {engine}\nRUN rm -f /usr/bin/bash /bin/bash\n",
+        text=True,
+        capture_output=True,
+        check=True,
     )
     try:
-        subprocess.run(["docker", "commit", box, image], check=True, capture_output=True)
         result = make(project, "wheels", PYTHONS, f"MANYLINUX_IMAGE={image}", check=False)
         one_line(result, f"image {image} has no bash")
     finally:
-        subprocess.run(["docker", "rm", "--force", box], capture_output=True)
         subprocess.run(["docker", "rmi", "--force", image], capture_output=True)
+
+
+@pytest.fixture
+def unreachable_socket():
+    """A listening socket only root may open, and a user who is not root: permission denied."""
+    if os.geteuid() != 0:
+        pytest.skip("switching to another user needs root")
+    user = "wheelbuilder"
+    if subprocess.run(["id", user], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--create-home", user], check=True)
+    folder = Path(tempfile.mkdtemp(prefix="engine-", dir="/tmp"))
+    folder.chmod(0o755)
+    path = folder / "engine.sock"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(path))
+    sock.listen()
+    path.chmod(0o600)
+    yield user, f"unix://{path}"
+    sock.close()
+    shutil.rmtree(folder)
+
+
+@pytest.mark.container
+def test_a_socket_the_user_may_not_open_is_named(engine, project, unreachable_socket):
+    user, host = unreachable_socket
+    checkout = Path(tempfile.mkdtemp(prefix="checkout-", dir="/tmp"))
+    try:
+        shutil.copytree(project, checkout, dirs_exist_ok=True)
+        subprocess.run(["chown", "-R", user, str(checkout)], check=True)
+        env = [f"PATH={os.environ['PATH']}", f"HOME=/home/{user}", f"DOCKER_HOST={host}"]
+        command = ["make", "--no-print-directory", "-C", str(checkout), "verify", "CONTAINER_ENGINE=docker"]
+        result = subprocess.run(
+            ["runuser", "-u", user, "--", "env", "-i", *env, *command], capture_output=True, text=True
+        )
+        one_line(result, "this user may not open its socket: permission denied")
+    finally:
+        shutil.rmtree(checkout)

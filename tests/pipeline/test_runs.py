@@ -6,7 +6,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -14,17 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_tree, make, tools_dir, tracked_files
+from conftest import PACKAGE, fresh_copy, make, tools_dir
 
 PYTHONS = "PYTHONS=cp312"
-
-
-def identity(project):
-    """The project's name, version, import package and file prefix, as make reads them."""
-    out = subprocess.run(
-        [sys.executable, "scripts/project.py"], cwd=project, capture_output=True, text=True, check=True
-    )
-    return out.stdout.split()
 
 
 def one_line(result, message):
@@ -111,12 +102,10 @@ def test_clean_never_deletes_the_checkout_or_what_holds_it(project, value):
 
 
 @pytest.fixture(scope="module")
-def built(engine, tmp_path_factory):
-    """A project built once with make -j2, and that run's output."""
-    project = tmp_path_factory.mktemp("built") / "project"
-    copy_tree(tracked_files(), ROOT, project)
-    result = make(project, "-j2", PYTHONS)
-    return project, result
+def built_j2(engine, tmp_path_factory):
+    """A fresh clone built once with make -j2 for one interpreter, and that run's output."""
+    project = fresh_copy(tmp_path_factory.mktemp("built") / "project")
+    return project, make(project, "-j2", PYTHONS)
 
 
 def copy_of(built, dest):
@@ -127,8 +116,8 @@ def copy_of(built, dest):
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_make_j2_runs_one_container_and_repairs_once(built):
-    _, result = built
+def test_make_j2_runs_one_container_and_repairs_once(built_j2):
+    _, result = built_j2
     assert result.stdout.count("step: wheels+repair in ") == 1, result.stdout
     assert "step: repair in" not in result.stdout
     assert result.stdout.count("repair: repairing ") == 1, result.stdout
@@ -136,8 +125,8 @@ def test_make_j2_runs_one_container_and_repairs_once(built):
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_outputs_not_stamps_decide_what_runs(built, tmp_path):
-    project = copy_of(built, tmp_path / "project")
+def test_outputs_not_stamps_decide_what_runs(built_j2, tmp_path):
+    project = copy_of(built_j2, tmp_path / "project")
     wheel = next((project / "wheelhouse").glob("*.whl")).name
     # Nothing changed, nothing gone: no container.
     result = make(project, PYTHONS)
@@ -161,13 +150,12 @@ def test_outputs_not_stamps_decide_what_runs(built, tmp_path):
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_a_failed_build_leaves_dist_and_wheelhouse_as_they_were_and_no_leftovers(built, tmp_path):
-    project = copy_of(built, tmp_path / "project")
+def test_a_failed_build_leaves_dist_and_wheelhouse_as_they_were_and_no_leftovers(built_j2, tmp_path):
+    project = copy_of(built_j2, tmp_path / "project")
     before = {d: sorted(p.name for p in (project / d).iterdir()) for d in ("dist", "wheelhouse")}
     sdist = next((project / "dist").glob("*.tar.gz"))
     sdist_bytes = sdist.read_bytes()
-    package = identity(project)[2]
-    source = next((project / package).rglob("*.c"))
+    source = next((project / PACKAGE).rglob("*.c"))
     source.write_text(source.read_text() + "\nthis is not C;\n")
     result = make(project, PYTHONS, check=False)
     assert result.returncode != 0
@@ -180,8 +168,8 @@ def test_a_failed_build_leaves_dist_and_wheelhouse_as_they_were_and_no_leftovers
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_no_tests_found_says_so_not_fix_the_package(built, tmp_path):
-    project = copy_of(built, tmp_path / "project")
+def test_no_tests_found_says_so_not_fix_the_package(built_j2, tmp_path):
+    project = copy_of(built_j2, tmp_path / "project")
     (project / "no-tests").mkdir()
     result = make(project, PYTHONS, "verify", "TESTS=no-tests", check=False)
     one_line(result, "no tests ran under cp312")
@@ -190,9 +178,9 @@ def test_no_tests_found_says_so_not_fix_the_package(built, tmp_path):
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_concurrent_verifies_on_a_fresh_shared_cache_all_pass(built, tmp_path):
+def test_concurrent_verifies_on_a_fresh_shared_cache_all_pass(built_j2, tmp_path):
     # Two checkouts of one package share a cache volume; each round starts with a fresh one.
-    pair = [copy_of(built, tmp_path / name) for name in ("one", "two")]
+    pair = [copy_of(built_j2, tmp_path / name) for name in ("one", "two")]
     for attempt in range(5):
         volume = f"runs-test-{uuid.uuid4().hex[:8]}"
         try:
@@ -210,8 +198,8 @@ def test_concurrent_verifies_on_a_fresh_shared_cache_all_pass(built, tmp_path):
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_a_damaged_cache_entry_is_made_again(built, tmp_path):
-    project = copy_of(built, tmp_path / "project")
+def test_a_damaged_cache_entry_is_made_again(built_j2, tmp_path):
+    project = copy_of(built_j2, tmp_path / "project")
     volume = f"runs-test-{uuid.uuid4().hex[:8]}"
     try:
         make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")

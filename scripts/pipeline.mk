@@ -176,8 +176,11 @@ $(TOOLS): scripts/tools.txt
 	touch "$@"
 
 .PHONY: clean  ## remove everything the build made (the tools environment too)
+# Of DIST_DIR and WHEELHOUSE only this project's files: they may be shared with other projects.
 clean:
-	rm -rf "$(BUILD_DIR)" "$(DIST_DIR)" "$(WHEELHOUSE)"
+	rm -rf "$(BUILD_DIR)"
+	rm -f "$(WHEELHOUSE)/$(DIST_PREFIX)-"*.whl "$(DIST_DIR)/$(DIST_PREFIX)-"*.tar.gz
+	rmdir "$(WHEELHOUSE)" "$(DIST_DIR)" 2>/dev/null || true
 
 .PHONY: rename  ## make the template your project: make rename NAME=my-pkg [LIB=... AUTHOR=... URL=...]
 # NAME is rename's alone: the project's current name is PROJECT_NAME, read from its metadata.

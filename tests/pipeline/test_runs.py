@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import PACKAGE, fresh_copy, make, tools_dir
+from conftest import PACKAGE, PREFIX, VERSION, fresh_copy, make, tools_dir
 
 PYTHONS = "PYTHONS=cp312"
 
@@ -96,6 +96,17 @@ def test_clean_never_deletes_the_checkout_or_what_holds_it(project, value):
     result = make(project, "clean", f"BUILD_DIR={value}", check=False)
     one_line(result, "is this checkout or a folder holding it")
     assert (project / "Makefile").exists()
+
+
+def test_clean_keeps_other_projects_files_in_a_shared_wheelhouse(project, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    ours = shared / f"{PREFIX}-{VERSION}-py3-none-any.whl"
+    theirs = shared / "someone_else-1.0-py3-none-any.whl"
+    ours.write_text("")
+    theirs.write_text("")
+    make(project, "clean", f"WHEELHOUSE={shared}")
+    assert sorted(p.name for p in shared.iterdir()) == [theirs.name]
 
 
 # ---- one build, read by the tests below ------------------------------------------------------

@@ -80,7 +80,9 @@ COMPLETE=.complete
 install_pytest() {
   local py=$1 target=$2
   if command -v uv >/dev/null 2>&1; then
-    run uv pip install --quiet --compile-bytecode --python "${py}" --target "${target}" "pytest==${PYTEST_VERSION}" >&2
+    # From the cache alone when it holds pytest, as for the wheel: no round trip to the index.
+    local install=(uv pip install --quiet --compile-bytecode --python "${py}" --target "${target}" "pytest==${PYTEST_VERSION}")
+    run "${install[@]}" --offline >&2 2>/dev/null || run "${install[@]}" >&2
   else
     run "${py}" -m pip install --quiet --target "${target}" "pytest==${PYTEST_VERSION}" >&2
   fi

@@ -33,14 +33,14 @@ lock() {
   local pid=$1 dir=$2
   command -v flock >/dev/null 2>&1 || return 0
   mkdir -p "${dir}" 2>/dev/null && exec 9<"${dir}" || return 0
-  # A make just killed frees the lock within half a second.
+  # A make that just ended, or was killed, frees the lock within a tenth of a second.
   if ! flock --wait 1 9; then
     echo "another make is running in this checkout (it holds ${dir}); wait for it to end, or stop it"
     return
   fi
   (
     trap '' INT TERM HUP
-    while kill -0 "${pid}" 2>/dev/null; do sleep 0.5; done
+    while kill -0 "${pid}" 2>/dev/null; do sleep 0.1; done
   ) </dev/null >/dev/null 2>&1 &
 }
 

@@ -254,7 +254,7 @@ def test_renamed_project_builds_lints_and_tests(engine, repo, tmp_path):
     _, package, _ = current(repo)
     rename(repo, "NAME=acme-graphs", "LIB=acmegraph")
     commit(repo)
-    (repo / ".build").mkdir()
+    (repo / ".build").mkdir(exist_ok=True)
     (repo / ".build" / "tools").symlink_to(tools_dir())  # its own tests find the shared tools there
 
     result = make(repo, f"CACHE_VOLUME={package}-build-cache")

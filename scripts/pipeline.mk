@@ -62,6 +62,11 @@ SDIST    := $(DIST_DIR)/$(DIST_PREFIX)-$(VERSION).tar.gz
 BUILT_SDIST := $(BUILD_DIR)/sdist/$(notdir $(SDIST))
 SOURCES  := $(wildcard setup.py setup.cfg pyproject.toml MANIFEST.in README.md LICENSE) \
             $(shell find $(PACKAGE) -type f ! -name '*.pyc' ! -name '*.o' ! -name '*.so' 2>/dev/null)
+# Each target's tools, a group of scripts/tools.txt (make, upload, index, lint, test), installed
+# on its first use and again when the pins change: $(call tools,GROUP...) names their stamps,
+# which scripts/tools.sh writes once a group is complete.
+TOOL_GROUPS := $(shell sed -n 's/^\#\# \([a-z]*\):.*/\1/p' scripts/tools.txt)
+tools = $(foreach group,$(1),$(TOOLS)/.installed-$(group))
 PIPELINE := scripts/step.sh scripts/lib.sh scripts/compiled.py $(wildcard docker/*) \
             $(shell find $(TESTS) -type f ! -name '*.pyc' 2>/dev/null) $(BUILD_DIR)/settings
 
@@ -101,7 +106,7 @@ all: config wheels repair
 sdist: $(SDIST)
 $(SDIST): $(BUILT_SDIST)
 	scripts/install.sh "$(DIST_DIR)" "$<"
-$(BUILT_SDIST): $(SOURCES) scripts/sdist.sh scripts/normalize_sdist.py | $(TOOLS)
+$(BUILT_SDIST): $(SOURCES) scripts/sdist.sh scripts/normalize_sdist.py | $(call tools,make)
 	scripts/sdist.sh "$(@D)"
 
 # Stamps stand for steps done; the outputs they made are checked too, so a deleted wheel, sdist
@@ -117,7 +122,7 @@ wheels: config $(WHEELS_STAMP)
 # When this run goes on to repair, one container builds, repairs and verifies: the wheels' rule
 # then only marks them out of date, and repair's builds them first.
 ONE_CONTAINER := $(filter all repair,$(or $(MAKECMDGOALS),all))
-$(WHEELS_STAMP): $(BUILT_SDIST) $(PIPELINE) $(if $(wildcard $(BUILD_DIR)/wheels/*.whl),,FORCE)
+$(WHEELS_STAMP): $(BUILT_SDIST) $(PIPELINE) $(if $(wildcard $(BUILD_DIR)/wheels/*.whl),,FORCE) | $(call tools,make)
 ifneq ($(ONE_CONTAINER),)
 	rm -f "$@"
 else
@@ -127,12 +132,12 @@ endif
 
 .PHONY: repair  ## auditwheel repair to PLAT, then test each wheel under every interpreter
 repair: config $(REPAIR_STAMP)
-$(REPAIR_STAMP): $(WHEELS_STAMP) $(if $(OUTPUTS_GONE),FORCE)
+$(REPAIR_STAMP): $(WHEELS_STAMP) $(if $(OUTPUTS_GONE),FORCE) | $(call tools,make)
 	if [ -e "$<" ]; then scripts/step.sh repair; else scripts/step.sh wheels+repair && touch "$<"; fi
 	touch "$@"
 
 .PHONY: verify  ## test the wheels in WHEELHOUSE again, each in a fresh environment per interpreter
-verify: config
+verify: config | $(call tools,make)
 	scripts/step.sh verify
 
 .PHONY: config  ## check ARCH, MANYLINUX and PLAT; show the image and repair policy they select
@@ -140,15 +145,15 @@ config:
 	scripts/step.sh config
 
 .PHONY: upload  ## check WHEELHOUSE and the sdist, then twine upload them to REPOSITORY (or REPOSITORY_URL)
-upload: | $(TOOLS)
+upload: | $(call tools,upload)
 	scripts/upload.sh
 
 .PHONY: check-published  ## install the uploaded version from that index in a fresh venv and run TESTS
-check-published: | $(TOOLS)
+check-published: | $(call tools,upload)
 	scripts/check_published.sh
 
 .PHONY: index-start  ## start a local package index to rehearse a release (make upload REPOSITORY=local)
-index-start: | $(TOOLS)
+index-start: | $(call tools,index)
 	scripts/index.sh start
 
 .PHONY: index-stop  ## stop the local package index (its packages stay in BUILD_DIR/index)
@@ -156,24 +161,25 @@ index-stop:
 	scripts/index.sh stop
 
 .PHONY: test  ## run the project's tests (pytest tests/pipeline; container tests need an engine)
-test: | $(TOOLS)
+test: | $(call tools,$(TOOL_GROUPS))
 	"$(TOOLS)/bin/python" -m pytest $(PYTEST_ARGS)
 
 .PHONY: bench  ## time make against cibuildwheel and the old recipe (REPEAT runs); writes bench/results.md
-bench: | $(TOOLS)
+bench: | $(call tools,make)
 	REPEAT=$(REPEAT) "$(TOOLS)/bin/python" bench/bench.py
 
 .PHONY: lint  ## shellcheck the scripts and ruff the Python files
-lint: | $(TOOLS)
+lint: | $(call tools,lint)
 	"$(TOOLS)/bin/shellcheck" scripts/*.sh docker/*.sh bench/*.sh .ci/run
 	"$(TOOLS)/bin/ruff" check .
 	"$(TOOLS)/bin/ruff" format --check .
 
-.PHONY: tools  ## install the pinned host tools into BUILD_DIR/tools
-tools: $(TOOLS)
-$(TOOLS): scripts/tools.txt
-	scripts/tools.sh "$@"
-	touch "$@"
+.PHONY: tools  ## install all the pinned host tools into TOOLS (each target installs its own on first use)
+tools: $(call tools,$(TOOL_GROUPS))
+# The first group makes the environment the others go into: one at a time, even under -j.
+$(call tools,$(filter-out make,$(TOOL_GROUPS))): | $(call tools,make)
+$(TOOLS)/.installed-%: scripts/tools.txt scripts/tools.sh
+	scripts/tools.sh "$(TOOLS)" $*
 
 .PHONY: clean  ## remove everything the build made (the tools environment too)
 # Of DIST_DIR and WHEELHOUSE only this project's files: they may be shared with other projects.
@@ -190,7 +196,7 @@ rename: export AUTHOR_EMAIL := $(AUTHOR_EMAIL)
 rename: export DESCRIPTION := $(DESCRIPTION)
 rename: export URL := $(URL)
 rename: export FORCE := $(FORCE)
-rename: | $(TOOLS)
+rename: | $(call tools,lint)
 	"$(TOOLS)/bin/python" scripts/rename.py
 
 .PHONY: update-template  ## merge the template's later changes into the pipeline's files: [TEMPLATE=... REF=...]

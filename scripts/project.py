@@ -8,7 +8,8 @@ The distribution name and version come from pyproject.toml's [project] table whe
 or as dynamic with [tool.setuptools.dynamic] version = {attr = ...} is read from that module's
 source, without importing it. The import package is the first of setup.cfg's [options] packages or
 pyproject's [tool.setuptools] packages, else the distribution name with '-' and '.' as '_'.
-DIST_PREFIX is the name as sdist and wheel file names spell it. Standard library only; Python 3.10+
+DIST_PREFIX is the name as sdist and wheel file names spell it. Standard library only, but --check
+needs packaging (run it with the tools' Python); Python 3.10+
 (pyproject.toml needs 3.11's tomllib, or tomli).
 """
 
@@ -142,8 +143,11 @@ def check_version(version):
     """Refuse a version that is not PEP 440; warn of one that cannot be published."""
     try:
         from packaging.version import InvalidVersion, Version
-    except ImportError:
-        return
+    except Exception as err:  # absent, or half-installed by an interrupted install
+        raise Problem(
+            f"cannot check the version: packaging does not import in {sys.prefix} ({err}); "
+            "remove that folder and run make again, which installs the tools afresh"
+        ) from None
     try:
         Version(version)
     except InvalidVersion:

@@ -1,25 +1,128 @@
 #!/usr/bin/env bash
-# Create the project's tools environment (build, auditwheel, twine, pytest, ...) at the pinned
-# versions in scripts/tools.txt. Nothing is installed outside it.
-#   scripts/tools.sh VENV_DIR
-# Environment: TOOLS_PYTHON (default python3), V.
+# Install groups of the pinned host tools (scripts/tools.txt) into the tools environment, with uv.
+#   scripts/tools.sh VENV_DIR [GROUP...]      (no GROUP: every group)
+# A group already installed at the same pins is left alone. A new environment is made in a
+# temporary folder and renamed into place only when complete; a group's stamp file
+# (VENV_DIR/.installed-GROUP, its pins) is written last. So an interrupted or failed install
+# is simply done again by the next run. Nothing is installed outside VENV_DIR.
+# uv comes from PATH, or from its wheel with pip for the time of the install.
+# Environment: TOOLS_PYTHON (default python3), V; uv's own (UV_INDEX_URL, ...).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/lib.sh"
+pins=${here}/tools.txt
+# The group every other one builds on: it holds uv and the Python make runs.
+base="make"
 
-venv=${1:?usage: scripts/tools.sh VENV_DIR}
-python=${TOOLS_PYTHON:-python3}
-command -v "${python}" >/dev/null 2>&1 ||
-  die "TOOLS_PYTHON=${python} is not on PATH; install Python 3.10+ or set TOOLS_PYTHON=/path/to/python3"
-"${python}" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null ||
-  die "TOOLS_PYTHON=${python} does not run or is older than 3.10; set TOOLS_PYTHON to a Python 3.10+"
-say "installing the pinned tools into ${venv}"
-rm -rf "${venv}"
-run "${python}" -m venv "${venv}"
-quiet=(--quiet)
-[[ "${V:-0}" == 1 ]] && quiet=()
-run "${venv}/bin/python" -m pip install "${quiet[@]}" --disable-pip-version-check \
-  --requirement "${here}/tools.txt" || {
-  rm -rf "${venv}"
-  die "installing the tools failed (see above); check the network or the pins in scripts/tools.txt"
+# The pins of group $1, one a line: the lines under its "## NAME:" header.
+group_pins() {
+  awk -v group="$1" '/^## /{ name = $2; sub(/:$/, "", name); next } name == group && NF && !/^#/' "${pins}"
 }
+
+all_groups() {
+  awk '/^## /{ name = $2; sub(/:$/, "", name); print name }' "${pins}"
+}
+
+# Install the pins of the groups named after the uv ($1) and the environment ($2), then stamp
+# them. A package of these groups that an interrupted run left half-installed is replaced.
+install_groups() {
+  local uv=$1 venv=$2 group packages=() pin requirements
+  shift 2
+  requirements=$(mktemp)
+  for group in "$@"; do
+    group_pins "${group}" >>"${requirements}"
+  done
+  while read -r pin; do
+    packages+=(--reinstall-package "${pin%%[=<>~!;[ ]*}")
+  done <"${requirements}"
+  run "${uv}" pip install "${quiet[@]}" --python "${venv}/bin/python" "${packages[@]}" \
+    --requirement "${requirements}" || {
+    rm -f "${requirements}"
+    return 1
+  }
+  rm -f "${requirements}"
+  for group in "$@"; do
+    group_pins "${group}" >"${venv}/.installed-${group}"
+  done
+}
+
+# A uv to make the environment with: from PATH, else the pinned one installed with pip into
+# folder $1, which the caller removes.
+bootstrap_uv() {
+  local dir=$1 pin
+  if command -v uv >/dev/null 2>&1; then
+    command -v uv
+    return
+  fi
+  pin=$(group_pins "${base}" | grep '^uv==')
+  say "installing ${pin} with pip, to install the tools with" >&2
+  export PIP_ROOT_USER_ACTION=ignore
+  if "${python}" -m pip --version >/dev/null 2>&1; then
+    run "${python}" -m pip install "${quiet[@]}" --disable-pip-version-check --target "${dir}" "${pin}" >&2 ||
+      return 1
+    echo "${dir}/bin/uv"
+  else
+    # This Python has no pip of its own: a virtual environment brings one.
+    run "${python}" -m venv "${dir}" >&2 &&
+      run "${dir}/bin/python" -m pip install "${quiet[@]}" --disable-pip-version-check "${pin}" >&2 ||
+      return 1
+    echo "${dir}/bin/uv"
+  fi
+}
+
+# Make the environment with the groups $@ in a temporary folder beside it, then rename it into
+# place. Relocatable, so that its scripts still run after the rename.
+create() {
+  local partial=${venv}.partial-$$ bootstrap=${venv}.bootstrap-$$ uv
+  # shellcheck disable=SC2064 # expanded now: the names are local
+  trap "rm -rf '${partial}' '${bootstrap}'" EXIT
+  uv=$(bootstrap_uv "${bootstrap}") ||
+    die "installing uv with pip failed (see above); install uv (https://docs.astral.sh/uv), or pip for ${python}"
+  run "${uv}" venv --quiet --relocatable --python "${python}" "${partial}" || fail
+  install_groups "${uv}" "${partial}" "$@" || fail
+  rm -rf "${bootstrap}" "${venv}"
+  mv "${partial}" "${venv}"
+}
+
+fail() {
+  die "installing the tools failed (see above); check the network (uv reads UV_INDEX_URL, not pip.conf) or the pins in scripts/tools.txt"
+}
+
+main() {
+  venv=${1:?usage: scripts/tools.sh VENV_DIR [GROUP...]}
+  shift
+  local wanted=("$@") groups=() todo=() group
+  ((${#wanted[@]} > 0)) || mapfile -t wanted < <(all_groups)
+  python=${TOOLS_PYTHON:-python3}
+  quiet=(--quiet)
+  [[ "${V:-0}" == 1 ]] && quiet=()
+  for group in "${base}" "${wanted[@]}"; do
+    [[ -n "$(group_pins "${group}")" ]] || die "no tool group '${group}' in scripts/tools.txt; use one of: $(all_groups | paste -sd' ')"
+    [[ " ${groups[*]} " == *" ${group} "* ]] && continue
+    groups+=("${group}")
+    if [[ "$(cat "${venv}/.installed-${group}" 2>/dev/null)" == "$(group_pins "${group}")" ]]; then
+      touch "${venv}/.installed-${group}"
+    else
+      todo+=("${group}")
+    fi
+  done
+  ((${#todo[@]} > 0)) || return 0
+  # What an interrupted run left: the temporary folders of processes gone.
+  local old
+  for old in "${venv}".partial-* "${venv}".bootstrap-*; do
+    [[ -e "${old}" ]] && ! kill -0 "${old##*-}" 2>/dev/null && rm -rf "${old}"
+  done
+  say "installing the pinned tools (${todo[*]}) into ${venv}"
+  if "${venv}/bin/python" -c '' 2>/dev/null && [[ -x "${venv}/bin/uv" ]]; then
+    install_groups "${venv}/bin/uv" "${venv}" "${todo[@]}" || fail
+  else
+    command -v "${python}" >/dev/null 2>&1 ||
+      die "TOOLS_PYTHON=${python} is not on PATH; install Python 3.10+ or set TOOLS_PYTHON=/path/to/python3"
+    "${python}" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null ||
+      die "TOOLS_PYTHON=${python} does not run or is older than 3.10; set TOOLS_PYTHON to a Python 3.10+"
+    # A new environment: stamps of a broken one do not count.
+    create "${groups[@]}"
+  fi
+}
+
+main "$@"

@@ -1,0 +1,90 @@
+"""The host tools: each target installs the groups it needs on first use, an install that was
+interrupted or failed is done again by the next run, and a check that cannot run says so."""
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import make
+
+
+def groups(tools):
+    return sorted(path.name.removeprefix(".installed-") for path in tools.glob(".installed-*"))
+
+
+def leftovers(tools):
+    return sorted(path.name for path in tools.parent.glob(f"{tools.name}.*"))
+
+
+@pytest.fixture
+def tools(tmp_path):
+    """A tools folder of the test's own, not yet made: the state of a fresh clone."""
+    return tmp_path / "own-build" / "tools"
+
+
+@pytest.mark.slow
+def test_make_installs_only_what_it_needs_and_lint_adds_its_own(project, tools):
+    make(project, "sdist", env={"TOOLS": str(tools)})
+    assert groups(tools) == ["make"]
+    assert not (tools / "bin" / "ruff").exists()
+    assert (project / "dist").is_dir()
+
+    make(project, "lint", env={"TOOLS": str(tools)})
+    assert groups(tools) == ["lint", "make"]
+    # A later make finds every group in place and installs nothing.
+    again = make(project, "sdist", env={"TOOLS": str(tools)})
+    assert "installing" not in again.stdout + again.stderr
+    assert leftovers(tools) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after", [0.5, 1.5, 3.0])
+def test_interrupted_install_is_done_again(project, tools, after):
+    env = {**os.environ, "TOOLS": str(tools)}
+    first = subprocess.Popen(
+        ["make", "--no-print-directory", "-C", str(project), "tools"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    time.sleep(after)
+    # The harshest interruption: no trap runs.
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+
+    make(project, "sdist", env={"TOOLS": str(tools)})
+    assert "make" in groups(tools)
+    check = subprocess.run([str(tools / "bin" / "python"), "-c", "import packaging.version, auditwheel"])
+    assert check.returncode == 0
+    assert leftovers(tools) == []
+
+
+@pytest.mark.slow
+def test_failed_install_leaves_nothing_and_the_next_run_installs(project, tools):
+    # No index to be reached and no cache to fall back on: the install fails.
+    dead = {"TOOLS": str(tools), "UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_NO_CACHE": "1"}
+    failed = make(project, "sdist", env=dead, check=False)
+    assert failed.returncode != 0
+    assert "tools: error: installing the tools failed" in failed.stderr
+    assert not tools.exists()
+    assert leftovers(tools) == []
+
+    make(project, "sdist", env={"TOOLS": str(tools)})
+    assert groups(tools) == ["make"]
+
+
+@pytest.mark.slow
+def test_version_check_that_cannot_run_says_so(project, tools):
+    make(project, "sdist", env={"TOOLS": str(tools)})
+    shutil.rmtree(project / "dist")
+    # What an interrupted install leaves: part of a package, its record claiming all of it.
+    (next(tools.glob("lib/python*/site-packages/packaging")) / "version.py").unlink()
+    result = make(project, "sdist", env={"TOOLS": str(tools)}, check=False)
+    assert result.returncode != 0
+    assert "cannot check the version: packaging does not import" in result.stderr
+    assert "not a valid PEP 440" not in result.stderr
+    assert not (project / "dist").exists()

@@ -34,13 +34,15 @@ main() {
   done
 }
 
-# One line a wheel: its tag, and the libraries auditwheel bundled into it.
+# One line a wheel: its tag, and the libraries auditwheel bundled into it. The tag is the first
+# of the name's platform tags, the oldest policy the wheel meets, as auditwheel show would say
+# (without a second run of auditwheel).
 summarize() {
-  local wheel=$1 shown tag bundled
-  shown=$(auditwheel show "${wheel}" 2>&1) || die "auditwheel show failed on ${wheel}: ${shown}"
-  tag=$(sed -n 's/.*consistent with the following platform tag: "\([^"]*\)".*/\1/p' <<<"${shown//$'\n'/ }")
+  local wheel=$1 tag bundled
+  tag=${wheel##*-}
+  tag=${tag%%[.]*}
   bundled=$(unzip -Z1 "${wheel}" | sed -n 's|^[^/]*\.libs/\(..*\)|\1|p' | paste -sd' ')
-  say "  $(basename "${wheel}"): ${tag:-unknown tag}; bundled: ${bundled:-nothing}"
+  say "  $(basename "${wheel}"): ${tag}; bundled: ${bundled:-nothing}"
 }
 
 main "$@"

@@ -24,12 +24,36 @@ on_exit() {
   trap 'exit 143' TERM
 }
 
-# Run a command, showing it first when V=1. Never pass secrets as arguments.
+# Run a command, showing it first when V=1, and how long it took when TIMINGS=1: a line
+# "timing: SECONDS COMMAND" on the stderr the script started with, even when the command's own
+# output goes to a log. Never pass secrets as arguments.
 run() {
   if [[ "${V:-0}" == 1 ]]; then
     printf '+ %s\n' "$*" >&2
   fi
-  "$@"
+  [[ "${TIMINGS:-0}" == 1 ]] || {
+    "$@"
+    return
+  }
+  local start status=0
+  start=$(now)
+  "$@" || status=$?
+  awk -v start="${start}" -v end="$(now)" -v cmd="$*" \
+    'BEGIN { printf "timing: %6.2f s  %s\n", end - start, substr(cmd, 1, 100) }' >&"${TIMINGS_FD}"
+  return "${status}"
+}
+
+if [[ "${TIMINGS:-0}" == 1 ]]; then
+  exec {TIMINGS_FD}>&2
+fi
+
+# Seconds since the epoch, with a fraction: bash 5's clock, else GNU date (bash 4 images).
+now() {
+  if [[ -n "${EPOCHREALTIME:-}" ]]; then
+    echo "${EPOCHREALTIME/,/.}"
+  else
+    date +%s.%N
+  fi
 }
 
 # After a build that succeeded: its whole log with V=1, else what it warned about. Nothing the

@@ -41,6 +41,7 @@ FORCE            ?= 0##                        make rename: 1 renames even with 
 TEMPLATE         ?=##                          make update-template: the template's URL or path; empty: .template's url, else origin
 REF              ?=##                          make update-template: the template's tag or branch; empty: its default
 V                ?= 0##                        1: show every command
+TIMINGS          ?= 0##                        1: say how long each command of the pipeline took
 # ----------------------------------------------------------------------------------------------
 
 # A password or token given as make's argument is in ps and the shell's history for anyone to
@@ -86,7 +87,7 @@ endif
 
 export ARCH MANYLINUX MANYLINUX_IMAGE CONTAINER_ENGINE PYTHONS FREE_THREADED PRERELEASE PLAT STRIP JOBS \
        SOURCE_DATE_EPOCH TESTS TEST_REQUIRES \
-       PYTEST_VERSION BUILD_DIR DIST_DIR WHEELHOUSE CACHE_VOLUME TOOLS_PYTHON V BUILT_SDIST DIST_PREFIX MAKE_PID
+       PYTEST_VERSION BUILD_DIR DIST_DIR WHEELHOUSE CACHE_VOLUME TOOLS_PYTHON V TIMINGS BUILT_SDIST DIST_PREFIX MAKE_PID
 export PROJECT_NAME VERSION PACKAGE
 # Not $(abspath): it splits a checkout path with spaces into words.
 export TOOLS_BIN := $(if $(filter /%,$(TOOLS)),$(TOOLS),$(CURDIR)/$(TOOLS))/bin

@@ -88,6 +88,18 @@ def test_nothing_to_do_when_nothing_changed(engine, built_project):
     assert "in " + engine not in again.stdout, again.stdout
 
 
+@pytest.mark.container
+@pytest.mark.slow
+def test_timings_name_each_command_inside_the_container_too(engine, project):
+    result = make(project, "TIMINGS=1", "PYTHONS=cp312")
+    timed = re.findall(r"^timing: +\d+\.\d\d s  (.+)", result.stderr, flags=re.M)
+    # On the host (the sdist, the container) and inside the container (build, repair, verify).
+    for command in ("uv build --no-config --python", " start --attach", "auditwheel repair", "pytest -q"):
+        assert any(command in line for line in timed), result.stderr
+    # The verify summary still shows pytest's result, not a timing line.
+    assert re.search(r"cp312: \d+ passed", result.stdout), result.stdout
+
+
 def test_host_mode_builds_with_the_interpreters_that_run(project):
     result = make(project, "CONTAINER_ENGINE=none")
     assert "on the host (CONTAINER_ENGINE=none)" in result.stdout

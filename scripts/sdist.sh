@@ -14,7 +14,8 @@ root=$(dirname "${here}")
 outdir=${1:?usage: scripts/sdist.sh OUTDIR}
 
 python=${TOOLS_BIN:-${root}/.build/tools/bin}/python
-"${python}" -c '' 2>/dev/null || die "the tools' Python (${python}) does not run; run 'make tools'"
+"${python}" -c '' 2>/dev/null ||
+  die "the tools' Python (${python}) does not run; remove ${python%/bin/python} and run make again, which installs the tools afresh"
 # Name and version, checked before building: project.py says what is wrong with the metadata.
 "${python}" "${here}/project.py" --check >/dev/null || exit 1
 writable_dir "${BUILD_DIR:=${root}/.build}" BUILD_DIR

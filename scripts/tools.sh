@@ -96,11 +96,14 @@ main() {
   python=${TOOLS_PYTHON:-python3}
   quiet=(--quiet)
   [[ "${V:-0}" == 1 ]] && quiet=()
+  # An environment whose Python no longer runs (its base interpreter gone) is made again whole.
+  local stamps=${venv}
+  "${venv}/bin/python" -c '' 2>/dev/null || stamps=/nonexistent
   for group in "${base}" "${wanted[@]}"; do
     [[ -n "$(group_pins "${group}")" ]] || die "no tool group '${group}' in scripts/tools.txt; use one of: $(all_groups | paste -sd' ')"
     [[ " ${groups[*]} " == *" ${group} "* ]] && continue
     groups+=("${group}")
-    if [[ "$(cat "${venv}/.installed-${group}" 2>/dev/null)" == "$(group_pins "${group}")" ]]; then
+    if [[ "$(cat "${stamps}/.installed-${group}" 2>/dev/null)" == "$(group_pins "${group}")" ]]; then
       touch "${venv}/.installed-${group}"
     else
       todo+=("${group}")

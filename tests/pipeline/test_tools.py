@@ -81,6 +81,9 @@ def test_failed_install_leaves_nothing_and_the_next_run_installs(project, tools)
 def test_version_check_that_cannot_run_says_so(project, tools):
     make(project, "sdist", env={"TOOLS": str(tools)})
     shutil.rmtree(project / "dist")
+    # A changed source, so that the sdist is built, and the version checked, again.
+    later = time.time() + 2
+    os.utime(project / "setup.cfg", (later, later))
     # What an interrupted install leaves: part of a package, its record claiming all of it.
     (next(tools.glob("lib/python*/site-packages/packaging")) / "version.py").unlink()
     result = make(project, "sdist", env={"TOOLS": str(tools)}, check=False)

@@ -74,8 +74,7 @@ bootstrap_uv() {
 # place. Relocatable, so that its scripts still run after the rename.
 create() {
   local partial=${venv}.partial-$$ bootstrap=${venv}.bootstrap-$$ uv
-  # shellcheck disable=SC2064 # expanded now: the names are local
-  trap "rm -rf '${partial}' '${bootstrap}'" EXIT
+  on_exit "rm -rf '${partial}' '${bootstrap}'"
   uv=$(bootstrap_uv "${bootstrap}") ||
     die "installing uv with pip failed (see above); install uv (https://docs.astral.sh/uv), or pip for ${python}"
   run "${uv}" venv --quiet --relocatable --python "${python}" "${partial}" || fail
@@ -110,10 +109,13 @@ main() {
     fi
   done
   ((${#todo[@]} > 0)) || return 0
-  # What an interrupted run left: the temporary folders of processes gone.
+  # What an interrupted run left: the temporary folders of processes gone (or zombies, which
+  # kill -0 still finds where nothing reaps them).
   local old
   for old in "${venv}".partial-* "${venv}".bootstrap-*; do
-    [[ -e "${old}" ]] && ! kill -0 "${old##*-}" 2>/dev/null && rm -rf "${old}"
+    [[ -e "${old}" ]] || continue
+    kill -0 "${old##*-}" 2>/dev/null && [[ "$(ps -o stat= -p "${old##*-}" 2>/dev/null)" != Z* ]] ||
+      rm -rf "${old}"
   done
   say "installing the pinned tools (${todo[*]}) into ${venv}"
   if "${venv}/bin/python" -c '' 2>/dev/null && [[ -x "${venv}/bin/uv" ]]; then

@@ -240,3 +240,14 @@ def engine():
 def pytest_collection_modifyitems(items):
     """The fast tests of the logic first, so that a broken rule shows in seconds, before any build."""
     items.sort(key=lambda item: any(item.get_closest_marker(m) for m in ("container", "slow")))
+
+
+def required_image(variable, what):
+    """The image the environment variable names: required in CI, where .ci/run builds it; else a skip."""
+    image = os.environ.get(variable)
+    if not image:
+        reason = f"{variable} is not set (.ci/run shows how to build one)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{what} must run in CI, but {reason}")
+        pytest.skip(reason)
+    return image

@@ -1,13 +1,12 @@
 """Other architectures through QEMU, and images that do not fit the target, with a real engine."""
 
-import os
 import platform
 import re
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import is_repaired, make
+from conftest import is_repaired, make, required_image
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 
@@ -17,14 +16,8 @@ EM_AARCH64 = 183  # ELF e_machine of 64-bit ARM
 
 @pytest.fixture(scope="module")
 def aarch64_image(engine):
-    """An aarch64 image with the manylinux layout: required in CI, where .ci/run builds one."""
-    image = os.environ.get("MANYLINUX_IMAGE_AARCH64")
-    if not image:
-        reason = "MANYLINUX_IMAGE_AARCH64 is not set (.ci/run shows how to build one)"
-        if os.environ.get("CI"):
-            pytest.fail(f"the aarch64 test must run in CI, but {reason}")
-        pytest.skip(reason)
-    return image
+    """An aarch64 image with the manylinux layout."""
+    return required_image("MANYLINUX_IMAGE_AARCH64", "the aarch64 test")
 
 
 def elf_machine(data):

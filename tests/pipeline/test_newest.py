@@ -1,11 +1,10 @@
 """The newest interpreters for real: an image with CPython 3.9 to 3.15, as current manylinux images
 carry (their free-threaded builds are covered by tests/pipeline/test_interpreters.py and CI)."""
 
-import os
 import re
 
 import pytest
-from conftest import make
+from conftest import make, required_image
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 
@@ -43,14 +42,8 @@ def test_extension_runs_from_the_stable_abi():
 
 @pytest.fixture(scope="module")
 def newest_image(engine):
-    """An image with CPython 3.9 to 3.15: required in CI, where .ci/run builds one."""
-    image = os.environ.get("MANYLINUX_IMAGE_NEWEST")
-    if not image:
-        reason = "MANYLINUX_IMAGE_NEWEST is not set (.ci/run shows how to build one)"
-        if os.environ.get("CI"):
-            pytest.fail(f"the newest-image tests must run in CI, but {reason}")
-        pytest.skip(reason)
-    return image
+    """An image with CPython 3.9 to 3.15."""
+    return required_image("MANYLINUX_IMAGE_NEWEST", "the newest-image tests")
 
 
 def test_make_verifies_under_every_cpython_of_the_newest_image(newest_image, project):

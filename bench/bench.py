@@ -273,13 +273,15 @@ class Bench:
             f"| second `make`, nothing changed | | {med['no-change']:.2f} s | under {NO_CHANGE_LIMIT} s, "
             f"no container | {yes(med['no-change'] < NO_CHANGE_LIMIT and quiet)} |",
             "",
-            "| wheel | bytes | debug symbols |",
-            "| --- | ---: | --- |",
+            "| wheel | tags | bytes | debug symbols |",
+            "| --- | --- | ---: | --- |",
         ]
         for name in ("template", "cibw", "cibw-uv"):
             wheel = self.wheels[name]
+            # The tags, not the project's name: the results are the pipeline's, whatever it builds.
+            tags = wheel.name.split("-", 2)[2].removesuffix(".whl")
             lines.append(
-                f"| {LABELS[name].split(':')[0]}: {wheel.name} | {wheel.stat().st_size} | {symbols(wheel)} |"
+                f"| {LABELS[name].split(':')[0]} | {tags} | {wheel.stat().st_size} | {symbols(wheel)} |"
             )
         smaller = self.wheels["template"].stat().st_size <= self.wheels["cibw"].stat().st_size
         clones = 2 * self.repeat + 1

@@ -92,6 +92,9 @@ export PROJECT_NAME VERSION PACKAGE
 # Not $(abspath): it splits a checkout path with spaces into words.
 export TOOLS_BIN := $(if $(filter /%,$(TOOLS)),$(TOOLS),$(CURDIR)/$(TOOLS))/bin
 export REPOSITORY REPOSITORY_URL PYPIRC SKIP_EXISTING DRY_RUN INDEX_URL INDEX_HOST INDEX_PORT
+# uv on the host trusts the machine's certificate store, as git, curl and the system's pip do, so
+# that a proxy or an index with a CA of the organisation's works as it does for them.
+export UV_SYSTEM_CERTS ?= 1
 
 ifneq ($(V),1)
 .SILENT:

@@ -80,16 +80,18 @@ start() {
     --passwords "${dir}/htpasswd" --authenticate update --disable-fallback \
     "${dir}/packages" </dev/null >"${dir}/log" 2>&1 &
   echo "$!" >"${pidfile}"
-  local tries=0
+  local tries=0 server=$!
+  # A loaded machine may take many seconds to start it; one that gives up stops what it started.
   until listening; do
-    if ! is_index "$!" || ((tries++ >= 100)); then
+    if ! is_index "${server}" || ((tries++ >= 600)); then
+      kill -- "-${server}" 2>/dev/null || kill "${server}" 2>/dev/null || true
       tail -n 5 "${dir}/log" >&2
       rm -f "${pidfile}"
-      die "the local index did not start (log above, all of it in ${dir}/log); check INDEX_HOST and INDEX_PORT"
+      die "the local index did not start within a minute (log above, all of it in ${dir}/log); check INDEX_HOST and INDEX_PORT"
     fi
     sleep 0.1
   done
-  say "the local index runs at ${url} (pid $!, packages in ${dir}/packages)"
+  say "the local index runs at ${url} (pid ${server}, packages in ${dir}/packages)"
   say "upload with 'make upload REPOSITORY=local' (login in ${dir}/pypirc); stop it with 'make index-stop'"
 }
 

@@ -153,15 +153,19 @@ class Renamer:
         for pattern in dist_pattern(old_dist):
             alternatives.append(rf"(?<![\w.-])(?i:{pattern}){DIST_END}")
             self.replacements.append(DIST)
-        for old_ident, new_ident in names:
+        for number, (old_ident, new_ident) in enumerate(names):
             lower, camel, upper = spellings(old_ident)
             # lib<name>, <name>lib and -l<name> name a library too.
             alternatives += [
                 rf"(?:(?<![A-Za-z0-9])|(?<=(?<![A-Za-z0-9])lib)|(?<=-l)){lower}(?:(?![a-z0-9])|(?=lib(?![a-z0-9])))",
-                rf"(?<![A-Z0-9]){camel}(?![a-z0-9])",
                 rf"(?<![A-Z0-9]){upper}(?![A-Z0-9])",
             ]
-            self.replacements += spellings(new_ident)
+            self.replacements += [spellings(new_ident)[0], spellings(new_ident)[2]]
+            # The package's class names (MyPkgError) are the template's; a library's CamelCase
+            # names (BrotliEncoderCompress) are its upstream's, which the user's code calls.
+            if number == 0:
+                alternatives.append(rf"(?<![A-Z0-9]){camel}(?![a-z0-9])")
+                self.replacements.append(spellings(new_ident)[1])
         self.identifiers = re.compile("|".join(f"(?P<r{i}>{a})" for i, a in enumerate(alternatives)))
 
     def name(self, text):
@@ -196,13 +200,14 @@ def current_description():
     return ""
 
 
-def set_fields(path, text, fields, old_description=""):
+def set_fields(path, original, text, fields, old_description=""):
     """Put what the user gave into setup.cfg's metadata, the author into LICENSE's copyright line,
-    and the description into README.md, where it stands as a line of its own."""
+    and the description into README.md where the original text has it as a line of its own
+    (renaming keeps the lines where they are, but may have changed that one's words)."""
     description = fields.get("description")
     if description and old_description and path == "README.md":
-        lines = text.split("\n")
-        text = "\n".join(description if line.strip() == old_description else line for line in lines)
+        was = [line.strip() == old_description for line in original.split("\n")]
+        text = "\n".join(description if old else line for old, line in zip(was, text.split("\n")))
     for key, value in fields.items():
         # Functions as replacements, so a backslash in a value is taken literally.
         if value and path == "setup.cfg":
@@ -306,7 +311,7 @@ def run(env):
             continue
         if "\0" in text:
             continue  # binary files are left alone
-        new = set_fields(name, renamer.text(text, Path(name).suffix), fields, old_description)
+        new = set_fields(name, text, renamer.text(text, Path(name).suffix), fields, old_description)
         if new != text:
             rewritten[name] = new, sum(a != b for a, b in zip(text.split("\n"), new.split("\n")))
     new_path = {name: Path(*[renamer.name(p) for p in Path(name).parts]) for name in files}
@@ -338,7 +343,7 @@ def run(env):
         say(f"  rewrote   {new_path[name]} ({changed} line{'s' if changed > 1 else ''})")
     came_from = f"{record['url'] or 'no remote'} at {record['commit'][:12] or 'no commit'}"
     say(f"  recorded  {template.RECORD}: the package files above, and the template ({came_from})")
-    reformat([str(new_path[name]) for name in rewritten if name.endswith((".py", ".pyi"))])
+    reformat([str(new_path[name]) for name in rewritten if name.endswith((".py", ".pyi", ".md"))])
     old = re.compile("|".join([*(re.escape(o) for o, _ in names), *dist_pattern(old_dist)]), re.I)
     report_leftovers(old, new_path.values())
     report_others(old, record)
@@ -346,13 +351,14 @@ def run(env):
     say(f"done; review ({review}), then run make and make test")
 
 
-def reformat(python_files):
-    """Names of a new length move lines across the line limit: let the tools' ruff rewrap them."""
+def reformat(files):
+    """Names of a new length move lines across the line limit: let the tools' ruff rewrap them (the
+    Python files, and the Python in Markdown files' code blocks)."""
     ruff = Path(os.environ.get("TOOLS_BIN", "")) / "ruff"
-    if not python_files or not os.access(ruff, os.X_OK):
+    if not files or not os.access(ruff, os.X_OK):
         return
-    if subprocess.run([str(ruff), "format", "--quiet", *python_files], cwd=ROOT).returncode == 0:
-        say(f"  formatted the {len(python_files)} Python files above with ruff")
+    if subprocess.run([str(ruff), "format", "--quiet", *files], cwd=ROOT).returncode == 0:
+        say(f"  formatted the Python in the {len(files)} files above with ruff")
     else:
         print(
             f"{PROG}: warning: ruff could not format them (see above); fix, then run make lint",

@@ -28,6 +28,8 @@ def renamer():
         ("LIBNAME ?= libogc.so", "", "LIBNAME ?= libnewc.so"),
         ("cc -logc ogc.c -o ogclib/x", "", "cc -lnewc newc.c -o newclib/x"),
         ("int ogc_sum(void); OGC_API", ".h", "int newc_sum(void); NEWC_API"),
+        # A library's CamelCase names are its upstream's, called by the user's code: kept.
+        ("lib.OgcEncoderCompress.restype = Ogc", ".py", "lib.OgcEncoderCompress.restype = Ogc"),
         # Inside a longer word the name is something else.
         ("myogc_sum, old_graphsx, OGCX", ".c", "myogc_sum, old_graphsx, OGCX"),
         ("from old_graphs import x  # rename: keep", ".py", "from old_graphs import x  # rename: keep"),
@@ -79,7 +81,17 @@ def test_a_name_gives_its_normal_form_and_import_name():
 
 
 def test_setup_cfg_and_license_get_the_fields_given():
-    cfg = rename.set_fields("setup.cfg", "author = A\nurl = u\n", {"author": "Ada \\1", "url": ""})
+    text = "author = A\nurl = u\n"
+    cfg = rename.set_fields("setup.cfg", text, text, {"author": "Ada \\1", "url": ""})
     assert cfg == "author = Ada \\1\nurl = u\n"
-    lic = rename.set_fields("LICENSE", "Copyright (c) 2026 Someone\n", {"author": "Ada"})
-    assert lic == "Copyright (c) 2026 Ada\n"
+    text = "Copyright (c) 2026 Someone\n"
+    assert rename.set_fields("LICENSE", text, text, {"author": "Ada"}) == "Copyright (c) 2026 Ada\n"
+
+
+def test_the_readme_gets_the_description_where_the_old_one_stood(renamer):
+    """Even where renaming changed that line's words first."""
+    original = "# old-graphs\n\nOldGraphs for all\n\nOldGraphs for all, and more\n"
+    renamed = renamer.text(original, ".md")
+    assert renamed == "# new-pkg\n\nNewPkg for all\n\nNewPkg for all, and more\n"
+    readme = rename.set_fields("README.md", original, renamed, {"description": "Trees"}, "OldGraphs for all")
+    assert readme == "# new-pkg\n\nTrees\n\nNewPkg for all, and more\n"

@@ -89,7 +89,10 @@ def updated(tmp_path_factory):
     shipped = template.read_record(fork)["package_files"]
     host_script = sorted((tpl / "scripts").glob("*.sh"))[0].relative_to(tpl)
     fork_edits = {
-        next(n for n in shipped if n.endswith(".c")): "/* the fork's own C code */",
+        # A file of the C library the fork still has (a fork may have replaced the example's).
+        next(
+            n for n in shipped if n.endswith((".c", ".h")) and (fork / n).is_file()
+        ): "/* the fork's own C code */",
         "README.md": "The fork's own README line.",
         next(
             n for n in shipped if n.startswith("tests/") and n.endswith(".py")

@@ -125,6 +125,10 @@ main() {
       die "TOOLS_PYTHON=${python} is not on PATH; install Python 3.10+ or set TOOLS_PYTHON=/path/to/python3"
     "${python}" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null ||
       die "TOOLS_PYTHON=${python} does not run or is older than 3.10; set TOOLS_PYTHON to a Python 3.10+"
+    # A new environment replaces the old one: never a folder that holds something else.
+    if [[ -e "${venv}" && ! -f "${venv}/pyvenv.cfg" ]] && [[ -n "$(ls -A "${venv}" 2>/dev/null)" ]]; then
+      die "TOOLS=${venv} holds files but no tools environment, and installing would replace it; set TOOLS to a new folder"
+    fi
     # A new environment: stamps of a broken one do not count.
     create "${groups[@]}"
   fi

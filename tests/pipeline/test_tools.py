@@ -91,3 +91,18 @@ def test_version_check_that_cannot_run_says_so(project, tools):
     assert "cannot check the version: packaging does not import" in result.stderr
     assert "not a valid PEP 440" not in result.stderr
     assert not (project / "dist").exists()
+
+
+def test_a_folder_that_is_no_tools_environment_is_never_replaced(project, tmp_path):
+    """TOOLS naming a folder of the user's by mistake: installing would have deleted it."""
+    folder = tmp_path / "my-documents"
+    folder.mkdir()
+    (folder / "thesis.txt").write_text("years of work\n")
+    result = make(project, "tools", env={"TOOLS": str(folder)}, check=False)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == [
+        f"tools: error: TOOLS={folder} holds files but no tools environment, and installing would "
+        "replace it; set TOOLS to a new folder"
+    ], result.stderr
+    assert [p.name for p in folder.iterdir()] == ["thesis.txt"]

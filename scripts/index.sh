@@ -82,8 +82,10 @@ start() {
   echo "$!" >"${pidfile}"
   local tries=0 server=$!
   # A loaded machine may take many seconds to start it; one that gives up stops what it started.
+  # Alive is enough here: until the background shell has exec'd, its command line is not the
+  # server's yet.
   until listening; do
-    if ! is_index "${server}" || ((tries++ >= 600)); then
+    if ! kill -0 "${server}" 2>/dev/null || ((tries++ >= 600)); then
       kill -- "-${server}" 2>/dev/null || kill "${server}" 2>/dev/null || true
       tail -n 5 "${dir}/log" >&2
       rm -f "${pidfile}"

@@ -175,9 +175,19 @@ make_stopped() {
   [[ "${make_caught}" != unknown && "$(caught_signals "${MAKE_PID}" || echo unknown)" != "${make_caught}" ]]
 }
 
-# However the step ends: its container and its IO folder go.
+# However the step ends: its container and its IO folder go. A busy engine may refuse the
+# removal at first (the container still stopping), so it is tried again before giving up.
 cleanup() {
-  [[ -z "${container:-}" ]] || "${engine}" rm --force "${container}" >/dev/null 2>&1 || true
+  local tries=0
+  if [[ -n "${container:-}" ]]; then
+    until "${engine}" rm --force "${container}" >/dev/null 2>&1; do
+      if ((++tries >= 10)); then
+        warn "could not remove container ${container}; the next make removes it, or: ${engine} rm --force ${container}"
+        break
+      fi
+      sleep 0.5
+    done
+  fi
   [[ -z "${io:-}" ]] || rm -rf "${io}"
 }
 

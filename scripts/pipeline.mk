@@ -31,6 +31,7 @@ DRY_RUN          ?= 0##                        1: upload shows what it would sen
 INDEX_URL        ?=##                          simple index check-published installs from; empty: the upload's
 INDEX_HOST       ?= 127.0.0.1##                address of the local index (make index-start)
 INDEX_PORT       ?= 8765##                     port of the local index
+TEST_WORKERS     ?= 2##                        make test: tests run at once (pytest-xdist); 0: one at a time, in one process
 REPEAT           ?= 3##                        make bench: runs of each contender, for the median and spread
 LIB              ?=##                          make rename: the C library's new name (libLIB.so); empty: keep it
 AUTHOR           ?=##                          make rename: author for setup.cfg and LICENSE; empty: keep it
@@ -77,7 +78,7 @@ quote = '$(subst ','\'',$(1))'
 MAKE_PID := $(shell echo $$PPID)
 # Refuse a path setting make or the scripts cannot use, and let one run at a time work in the
 # checkout (these goals read it only); both before anything runs, with one line.
-LOCK := $(if $(filter-out help config lint test index-start index-stop,$(or $(MAKECMDGOALS),all)),lock)
+LOCK := $(if $(filter-out help config lint test test-all index-start index-stop,$(or $(MAKECMDGOALS),all)),lock)
 CHECKOUT_ERROR := $(shell scripts/checkout.sh $(MAKE_PID) '$(LOCK)' \
   BUILD_DIR=$(call quote,$(BUILD_DIR)) TOOLS=$(call quote,$(TOOLS)) \
   DIST_DIR=$(call quote,$(DIST_DIR)) WHEELHOUSE=$(call quote,$(WHEELHOUSE)))
@@ -164,9 +165,15 @@ index-start: | $(call tools,index)
 index-stop:
 	scripts/index.sh stop
 
-.PHONY: test  ## run the project's tests (pytest tests/pipeline; container tests need an engine)
+.PHONY: test  ## run the project's tests but the slow ones (pytest tests/pipeline; container tests need an engine)
 test: | $(call tools,$(TOOL_GROUPS))
-	"$(TOOLS)/bin/python" -m pytest $(PYTEST_ARGS)
+	$(PYTEST) -m 'not slow' $(PYTEST_ARGS)
+
+.PHONY: test-all  ## run every test, the slow ones too: stress and upstream-library trials (what CI runs)
+test-all: | $(call tools,$(TOOL_GROUPS))
+	$(PYTEST) $(PYTEST_ARGS)
+# Tests of one xdist_group share a worker, and so the builds their fixtures make.
+PYTEST = "$(TOOLS)/bin/python" -m pytest --numprocesses=$(call quote,$(TEST_WORKERS)) --dist=loadgroup
 
 .PHONY: bench  ## time make against cibuildwheel and the old recipe (REPEAT runs); writes bench/results.md
 bench: | $(call tools,make)

@@ -52,6 +52,9 @@ for _name in {
 }:
     if _name not in ("MANYLINUX_IMAGE", "CONTAINER_ENGINE", "CACHE_VOLUME"):
         os.environ.pop(_name, None)
+# Every project the tests build, renamed copies and forks too, shares the cache volume this
+# project's own make uses by default, so that none starts with an empty cache.
+os.environ.setdefault("CACHE_VOLUME", f"{PACKAGE}-build-cache")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # The template's machinery, which every project built from it carries unchanged.
 MACHINERY = ["Makefile", "scripts", "docker"]

@@ -21,7 +21,7 @@ from conftest import (
 )
 from packaging.utils import parse_wheel_filename
 
-pytestmark = [pytest.mark.container, pytest.mark.slow]
+pytestmark = pytest.mark.container
 
 LEFTOVERS = ("build", "*.egg-info", "*.o", "*.so")
 
@@ -62,6 +62,7 @@ def test_make_builds_repaired_wheels_verified_under_every_python(engine, built):
     assert not missing, missing
 
 
+@pytest.mark.slow
 def test_extension_module_gets_one_wheel_per_interpreter(engine, fixture_project):
     project = fixture_project("extpkg")
     make(project, "PYTHONS=cp39 cp311 cp313")
@@ -73,6 +74,7 @@ def test_extension_module_gets_one_wheel_per_interpreter(engine, fixture_project
     ], built
 
 
+@pytest.mark.slow
 def test_repair_grafts_a_library_outside_the_policy(engine, fixture_project):
     project = fixture_project("graftpkg")
     result = make(project, "PYTHONS=cp312")
@@ -88,7 +90,6 @@ def test_nothing_to_do_when_nothing_changed(engine, built_project):
     assert "in " + engine not in again.stdout, again.stdout
 
 
-@pytest.mark.container
 @pytest.mark.slow
 def test_timings_name_each_command_inside_the_container_too(engine, project):
     result = make(project, "TIMINGS=1", "PYTHONS=cp312")
@@ -100,6 +101,7 @@ def test_timings_name_each_command_inside_the_container_too(engine, project):
     assert re.search(r"cp312: \d+ passed", result.stdout), result.stdout
 
 
+@pytest.mark.slow
 def test_host_mode_builds_with_the_interpreters_that_run(project):
     result = make(project, "CONTAINER_ENGINE=none")
     assert "on the host (CONTAINER_ENGINE=none)" in result.stdout
@@ -175,6 +177,7 @@ def test_c_code_that_does_not_compile_names_the_step_and_interpreter(engine, pro
     assert not list((project / "wheelhouse").glob("*"))
 
 
+@pytest.mark.slow
 def test_image_without_opt_python_is_refused(engine, project):
     image = "localhost/no-opt-python:test"
     subprocess.run(

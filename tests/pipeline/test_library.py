@@ -226,7 +226,6 @@ def test_a_license_pattern_that_matches_nothing_stops_the_sdist(project):
 
 
 @pytest.mark.container
-@pytest.mark.slow
 def test_the_build_ships_the_library_licenses_and_counts_compiler_warnings(engine, project):
     libdir = library_dir(project)
     text = (libdir / "Makefile").read_text()
@@ -247,7 +246,6 @@ def test_the_build_ships_the_library_licenses_and_counts_compiler_warnings(engin
 
 
 @pytest.mark.container
-@pytest.mark.slow
 def test_a_failed_compile_names_the_library_makefile(engine, project):
     libdir = library_dir(project)
     sources = re.search(r"^SRCS\s*:=(.*)$", (libdir / "Makefile").read_text(), flags=re.M).group(1).strip()

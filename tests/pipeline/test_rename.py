@@ -253,16 +253,20 @@ def test_outside_git_files_are_moved_and_rewritten(project):
     assert not (project / package).exists()
 
 
-@pytest.mark.container
-@pytest.mark.slow
-def test_renamed_project_builds_lints_and_tests(engine, repo, tmp_path):
-    _, package, _ = current(repo)
+@pytest.fixture
+def renamed(repo):
+    """The project renamed to acme-graphs (library acmegraph) and committed, with the shared tools."""
     rename(repo, "NAME=acme-graphs", "LIB=acmegraph")
     commit(repo)
     (repo / ".build").mkdir(exist_ok=True)
     (repo / ".build" / "tools").symlink_to(tools_dir())  # its own tests find the shared tools there
+    return repo
 
-    result = make(repo, f"CACHE_VOLUME={package}-build-cache")
+
+@pytest.mark.container
+def test_renamed_project_builds_and_its_wheel_imports(engine, renamed, tmp_path):
+    repo = renamed
+    result = make(repo)
     assert re.search(r"cp3\d+: \d+ passed", result.stdout), result.stdout
     wheel = min((repo / "wheelhouse").glob("*.whl"))
     assert is_repaired(wheel.name, project="acme-graphs"), wheel.name
@@ -294,6 +298,10 @@ def test_renamed_project_builds_lints_and_tests(engine, repo, tmp_path):
     )
     assert imported.stdout.split() == ["acme_graphs"]
 
+
+@pytest.mark.slow
+def test_renamed_project_is_lint_clean_and_passes_its_own_fast_tests(renamed):
+    repo = renamed
     make(repo, "lint")
     fast = make(
         repo, "test", "PYTEST_ARGS=-q -m 'not slow and not container' --ignore=tests/pipeline/fixtures"

@@ -8,10 +8,11 @@ import time
 import zipfile
 
 import pytest
-from conftest import COMMIT_TIME, PACKAGE, commit_all, fresh_copy, make
+from conftest import COMMIT_TIME, PACKAGE, commit_all, make
 from elftools.elf.elffile import ELFFile
 
-pytestmark = [pytest.mark.container, pytest.mark.slow]
+# One worker makes the second build once for all the tests that read it.
+pytestmark = [pytest.mark.container, pytest.mark.xdist_group("reproducible")]
 
 
 def artifacts(project):
@@ -31,20 +32,18 @@ def export(checkout, dest):
 
 
 @pytest.fixture(scope="module")
-def two_builds(engine, tmp_path_factory):
-    """One commit built twice by separate runs of make: in its git checkout, and from an export of
-    it at another path, with other file times, inside another repository."""
-    first = fresh_copy(tmp_path_factory.mktemp("repro") / "a")
+def two_builds(built, tmp_path_factory):
+    """One commit built twice by separate runs of make: in its git checkout (the shared build),
+    and from an export of it at another path, with other file times, inside another repository."""
+    first = built[0]
     outer = tmp_path_factory.mktemp("repro") / "somewhere" / "else"
     outer.mkdir(parents=True)
     (outer / "unrelated.txt").write_text("another project\n")
     second = outer / "b"
     export(first, second)
-    # Each run finds SOURCE_DATE_EPOCH in its own source: the commit, or the export's stamp.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("SOURCE_DATE_EPOCH", raising=False)
-        for project in (first, second):
-            make(project)
+    # Each run finds SOURCE_DATE_EPOCH in its own source (conftest leaves no setting in the
+    # environment): the commit, or the export's stamp.
+    make(second)
     return first, second
 
 

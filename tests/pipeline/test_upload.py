@@ -303,7 +303,6 @@ def test_upload_sends_every_file_once_and_skip_existing_finishes_a_broken_one(re
 
 
 @pytest.mark.container
-@pytest.mark.slow
 def test_a_wrong_password_fails_clearly_and_publishes_nothing(released, tmp_path, index):
     env = {**credentials(index, tmp_path), "TWINE_PASSWORD": "not-" + index.password}
     result = make(released, "upload", env=env, check=False)
@@ -319,7 +318,6 @@ def test_a_wrong_password_fails_clearly_and_publishes_nothing(released, tmp_path
 
 
 @pytest.mark.container
-@pytest.mark.slow
 def test_an_unrepaired_wheel_stops_the_upload_before_anything_is_sent(released, built, tmp_path, index):
     (raw,) = (built[0] / ".build" / "wheels").glob("*-linux_*.whl")
     shutil.copy2(raw, released / "wheelhouse")
@@ -331,7 +329,6 @@ def test_an_unrepaired_wheel_stops_the_upload_before_anything_is_sent(released, 
 
 
 @pytest.mark.container
-@pytest.mark.slow
 def test_rehearsal_with_the_local_index_as_the_readme_shows(released, tmp_path):
     port = str(free_port())
     env = upload_env(tmp_path, INDEX_PORT=port)

@@ -21,7 +21,8 @@ from conftest import ROOT, commit, fresh_copy, make, tools_dir
 from packaging.utils import canonicalize_name
 from test_library import exports_file, identity, library_dir, set_sources
 
-pytestmark = [pytest.mark.container, pytest.mark.slow]
+# One worker builds each fork once for all the tests that read it.
+pytestmark = [pytest.mark.container, pytest.mark.slow, pytest.mark.xdist_group("upstream")]
 
 CACHE = ROOT / ".build" / "upstream"
 

@@ -27,6 +27,9 @@ SDIST = f"{PREFIX}-{VERSION}.tar.gz"
 COMMIT_TIME = 1700000000
 GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
 
+# The tools environment of the make that runs these tests (it exports TOOLS_BIN), which every
+# project the tests build shares; pytest run by hand finds the default one.
+TOOLS = Path(os.environ.get("TOOLS_BIN") or ROOT / ".build" / "tools" / "bin").parent
 # `make test` exports its settings and passes its command line on (MAKEFLAGS); the projects
 # these tests run make in must start from their own defaults. The engine's image and the cache
 # volume stay.
@@ -188,7 +191,7 @@ def set_version(project, new):
 
 
 def tools_dir():
-    return ROOT / ".build" / "tools"
+    return TOOLS
 
 
 def make(project, *args, env=None, check=True, timeout=900):

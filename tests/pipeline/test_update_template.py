@@ -85,17 +85,13 @@ def updated(tmp_path_factory):
     make(fork, KEEP_TOOLS, "rename", "NAME=updated-fork", "LIB=updfork")
     commit(fork, "Rename the project")
 
-    shipped = template.read_record(fork)["package_files"]
+    # Of the files the template shipped, those the fork still has (it may have replaced others).
+    kept = [n for n in template.read_record(fork)["package_files"] if (fork / n).is_file()]
     host_script = sorted((tpl / "scripts").glob("*.sh"))[0].relative_to(tpl)
     fork_edits = {
-        # A file of the C library the fork still has (a fork may have replaced the example's).
-        next(
-            n for n in shipped if n.endswith((".c", ".h")) and (fork / n).is_file()
-        ): "/* the fork's own C code */",
+        next(n for n in kept if n.endswith("/Makefile")): "# the fork's own note on its library",
         "README.md": "The fork's own README line.",
-        next(
-            n for n in shipped if n.startswith("tests/") and n.endswith(".py")
-        ): "# the fork's own test note",
+        next(n for n in kept if n.endswith(".py")): "# the fork's own note in its Python",
     }
     for name, line in fork_edits.items():
         append(fork / name, line)

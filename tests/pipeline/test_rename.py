@@ -138,12 +138,10 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     # The pipeline names no project: it is left as it was, and reads the new names from the metadata.
     assert pipeline_files(repo) == pipeline
     assert current(repo) == ("fresh-graphs", "fresh_graphs", "freshc")
-    # The record lists the shipped files under their new names, and the commit renamed from,
+    # The record lists the shipped files still here under their new names, and the commit renamed from,
     # unless an earlier rename recorded one.
     renamed = template.read_record(repo)
-    assert renamed["package_files"] == sorted(
-        moved(name, (package, lib), new) for name in record["package_files"]
-    )
+    assert renamed["package_files"] == sorted(moved(name, (package, lib), new) for name in kept)
     assert renamed["url"] == record["url"]
     assert (renamed["commit"], renamed["example"]) == (record["commit"] or head, record["example"])
 

@@ -158,7 +158,8 @@ class Renamer:
             # lib<name>, <name>lib and -l<name> name a library too.
             alternatives += [
                 rf"(?:(?<![A-Za-z0-9])|(?<=(?<![A-Za-z0-9])lib)|(?<=-l)){lower}(?:(?![a-z0-9])|(?=lib(?![a-z0-9])))",
-                rf"(?<![A-Z0-9]){upper}(?![A-Z0-9])",
+                # OLD_API, not OLD_versionNumber: a mixed-case name after it is an upstream's.
+                rf"(?<![A-Z0-9]){upper}(?![A-Z0-9])(?!_[a-z])",
             ]
             self.replacements += [spellings(new_ident)[0], spellings(new_ident)[2]]
             # The package's class names (MyPkgError) are the template's; a library's CamelCase

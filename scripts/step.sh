@@ -54,10 +54,11 @@ choose_engine() {
   esac
 }
 
-# Nothing if engine $1 answers; else why not and what to do, from what '$1 info' said.
+# Nothing if engine $1 answers; else why not and what to do, from what it said. Asked with a
+# listing of nothing: 'info' fails alike but first gathers the engine's whole state (podman: 0.25 s).
 engine_problem() {
   local said cause fix
-  said=$("$1" info 2>&1 >/dev/null) && return
+  said=$("$1" ps --quiet --filter "label=${LABEL}.probe" 2>&1 >/dev/null) && return
   said=$(grep -m 1 . <<<"${said}")
   fix="start it (systemctl start $1), check DOCKER_HOST, or use CONTAINER_ENGINE=none"
   case "${said,,}" in

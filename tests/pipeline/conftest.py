@@ -27,8 +27,9 @@ SDIST = f"{PREFIX}-{VERSION}.tar.gz"
 COMMIT_TIME = 1700000000
 GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
 
-# The tools environment of the make that runs these tests (it exports TOOLS_BIN), which every
-# project the tests build shares; pytest run by hand finds the default one.
+# The tools environment of the make that runs these tests (it exports TOOLS_BIN, left in the
+# environment for pytest-xdist's workers: make sets its own), which every project the tests build
+# shares; pytest run by hand finds the default one.
 TOOLS = Path(os.environ.get("TOOLS_BIN") or ROOT / ".build" / "tools" / "bin").parent
 # `make test` exports its settings and passes its command line on (MAKEFLAGS); the projects
 # these tests run make in must start from their own defaults. The engine's image and the cache
@@ -51,7 +52,6 @@ for _name in {
     "BUILT_SDIST",
     "MAKE_PID",
     "DIST_PREFIX",
-    "TOOLS_BIN",
 }:
     if _name not in ("MANYLINUX_IMAGE", "CONTAINER_ENGINE", "CACHE_VOLUME"):
         os.environ.pop(_name, None)

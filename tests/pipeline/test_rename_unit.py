@@ -30,6 +30,7 @@ def renamer():
         ("int ogc_sum(void); OGC_API", ".h", "int newc_sum(void); NEWC_API"),
         # A library's CamelCase names are its upstream's, called by the user's code: kept.
         ("lib.OgcEncoderCompress.restype = Ogc", ".py", "lib.OgcEncoderCompress.restype = Ogc"),
+        ("'OGC_versionNumber': (c_uint, []), OGC_API", ".py", "'OGC_versionNumber': (c_uint, []), NEWC_API"),
         # Inside a longer word the name is something else.
         ("myogc_sum, old_graphsx, OGCX", ".c", "myogc_sum, old_graphsx, OGCX"),
         ("from old_graphs import x  # rename: keep", ".py", "from old_graphs import x  # rename: keep"),

@@ -157,7 +157,18 @@ remove_leftovers() {
   mapfile -t left < <(grep -vxF -f <(printf '%s\n' "${ours}") <<<"${all}" | grep .)
   ((${#left[@]} > 0)) || return 0
   say "removing ${#left[@]} container(s) an earlier run of this checkout left behind"
-  "${engine}" rm --force "${left[@]}" >/dev/null
+  remove_containers "${left[@]}" ||
+    warn "could not remove ${left[*]}; the next make tries again, or: ${engine} rm --force ${left[*]}"
+}
+
+# Remove containers $@. A busy engine may refuse at first (a container still stopping: "state
+# improper"), so it is asked again for a few seconds before this fails.
+remove_containers() {
+  local tries=0
+  until "${engine}" rm --force "$@" >/dev/null 2>&1; do
+    ((++tries < 10)) || return 1
+    sleep 0.5
+  done
 }
 
 # GNU make passes SIGINT to no recipe and waits for them to end, and a kill of make alone
@@ -176,18 +187,11 @@ make_stopped() {
   [[ "${make_caught}" != unknown && "$(caught_signals "${MAKE_PID}" || echo unknown)" != "${make_caught}" ]]
 }
 
-# However the step ends: its container and its IO folder go. A busy engine may refuse the
-# removal at first (the container still stopping), so it is tried again before giving up.
+# However the step ends: its container and its IO folder go.
 cleanup() {
-  local tries=0
   if [[ -n "${container:-}" ]]; then
-    until "${engine}" rm --force "${container}" >/dev/null 2>&1; do
-      if ((++tries >= 10)); then
-        warn "could not remove container ${container}; the next make removes it, or: ${engine} rm --force ${container}"
-        break
-      fi
-      sleep 0.5
-    done
+    remove_containers "${container}" ||
+      warn "could not remove container ${container}; the next make removes it, or: ${engine} rm --force ${container}"
   fi
   [[ -z "${io:-}" ]] || rm -rf "${io}"
 }

@@ -307,10 +307,6 @@ def test_renamed_project_builds_and_its_wheel_imports(engine, renamed, tmp_path)
 
 
 @pytest.mark.slow
-def test_renamed_project_is_lint_clean_and_passes_its_own_fast_tests(renamed):
-    repo = renamed
-    make(repo, "lint")
-    fast = make(
-        repo, "test", "PYTEST_ARGS=-q -m 'not slow and not container' --ignore=tests/pipeline/fixtures"
-    )
-    assert re.search(r"\d+ passed", fast.stdout), fast.stdout
+def test_renamed_project_is_lint_clean(renamed):
+    # Its own make test passing is proven on forks with real libraries (test_upstream.py).
+    make(renamed, "lint")

@@ -21,8 +21,7 @@ from conftest import ROOT, commit, fresh_copy, make, tools_dir
 from packaging.utils import canonicalize_name
 from test_library import exports_file, identity, library_dir, set_sources
 
-# One worker builds each fork once for all the tests that read it.
-pytestmark = [pytest.mark.container, pytest.mark.slow, pytest.mark.xdist_group("upstream")]
+pytestmark = [pytest.mark.container, pytest.mark.slow]
 
 CACHE = ROOT / ".build" / "upstream"
 
@@ -203,7 +202,14 @@ def rename_to(repo, name, lib):
     make(repo, "rename", *settings)
 
 
-@pytest.fixture(scope="module", params=[XXHASH, BROTLI], ids=["single-file", "subfolders"])
+# One worker builds each fork once for all the tests that read it.
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(XXHASH, id="single-file", marks=pytest.mark.xdist_group("upstream-single-file")),
+        pytest.param(BROTLI, id="subfolders", marks=pytest.mark.xdist_group("upstream-subfolders")),
+    ],
+)
 def fork(request, engine, tmp_path_factory):
     """A renamed fork with the upstream library dropped in, built by one make: (repo, upstream, result)."""
     upstream = request.param

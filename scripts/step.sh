@@ -41,7 +41,8 @@ choose_engine() {
         engine_note="neither docker nor podman is installed"
         return
       fi
-      [[ -z "${problem:=$(engine_problem "${engine}")}" ]] || die "${problem}"
+      # Asked once: docker's answer stands (problem is set), podman alone is asked here.
+      [[ -z "${problem=$(engine_problem "${engine}")}" ]] || die "${problem}"
       ;;
     docker | podman | */docker | */podman)
       command -v "${CONTAINER_ENGINE}" >/dev/null 2>&1 ||
@@ -133,14 +134,14 @@ run_in_container() {
     /io/src/docker/entry.sh "${step}" /io >/dev/null
   run "${engine}" cp "${io}/." "${container}:/io"
   # In the background, so that a signal's trap runs at once: bash runs it only after a
-  # foreground command ends.
+  # foreground command ends. Looked at ten times a second: the run ends that soon after it.
   run "${engine}" start --attach "${container}" &
   attached=$!
   while kill -0 "${attached}" 2>/dev/null; do
     if make_stopped; then
       exit 143
     fi
-    sleep 1
+    sleep 0.1
   done
   wait "${attached}"
   rm -rf "${io}/out"

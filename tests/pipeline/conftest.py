@@ -23,6 +23,8 @@ import template  # noqa: E402 - the pipeline's own list of its files
 # The project under test, whatever it is called: these tests hold in every fork.
 NAME, VERSION, PACKAGE, PREFIX = metadata.identity(ROOT)
 SDIST = f"{PREFIX}-{VERSION}.tar.gz"
+# The package's own tests, the folder the Makefile's TESTS names: make verify runs them.
+PACKAGE_TESTS = re.search(r"^TESTS\s*\?=\s*([^#\s]+)", (ROOT / "Makefile").read_text(), flags=re.M).group(1)
 # Every copy is committed at this time, so its SOURCE_DATE_EPOCH is known.
 COMMIT_TIME = 1700000000
 GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]

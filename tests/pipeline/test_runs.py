@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import PACKAGE, PREFIX, VERSION, fresh_copy, make, tools_dir
+from conftest import PACKAGE, PACKAGE_TESTS, PREFIX, VERSION, fresh_copy, make, tools_dir
 
 PYTHONS = "PYTHONS=cp312"
 
@@ -236,7 +236,7 @@ def test_a_damaged_cache_entry_is_made_again(built_j2, tmp_path):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_to_make_alone_ends_the_run_at_once(engine, project, sig):
     # A package test that outlasts the test, so the signal always finds the container running.
-    (project / "tests" / "package" / "test_zz_long.py").write_text(
+    (project / PACKAGE_TESTS / "test_zz_long.py").write_text(
         "import time\n\n\ndef test_takes_long():\n    time.sleep(120)\n"
     )
     proc = start_make(project)

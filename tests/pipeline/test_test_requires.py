@@ -5,7 +5,7 @@ import os
 import re
 
 import pytest
-from conftest import make, snapshot
+from conftest import PACKAGE_TESTS, make, snapshot
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 
@@ -21,7 +21,7 @@ def one_error(result):
 
 
 def test_a_test_needing_an_undeclared_package_fails_naming_it(engine, project):
-    (project / "tests" / "package" / "test_needs_six.py").write_text(NEEDS_SIX)
+    (project / PACKAGE_TESTS / "test_needs_six.py").write_text(NEEDS_SIX)
     error = one_error(make(project, "PYTHONS=cp312", check=False))
     assert error.endswith(
         "the tests failed under cp312: they import 'six', which is not installed; add it to "
@@ -33,7 +33,7 @@ def test_a_test_needing_an_undeclared_package_fails_naming_it(engine, project):
 
 @pytest.mark.parametrize("declared", ["TEST_REQUIRES", "dependency group"])
 def test_a_declared_test_dependency_is_installed_beside_the_wheel(engine, project, declared):
-    (project / "tests" / "package" / "test_needs_six.py").write_text(NEEDS_SIX)
+    (project / PACKAGE_TESTS / "test_needs_six.py").write_text(NEEDS_SIX)
     settings = ["PYTHONS=cp312"]
     if declared == "TEST_REQUIRES":
         settings.append("TEST_REQUIRES=six")

@@ -17,7 +17,7 @@ import textwrap
 import zipfile
 
 import pytest
-from conftest import ROOT, commit, fresh_copy, make, tools_dir
+from conftest import PACKAGE_TESTS, ROOT, commit, fresh_copy, make, tools_dir
 from packaging.utils import canonicalize_name
 from test_library import exports_file, identity, library_dir, set_sources
 
@@ -179,7 +179,7 @@ def vendor(repo, upstream, tmp):
         f'"""Bindings to a vendored C library."""\n\nimport ctypes\n\nfrom ._loader import load_library\n\n'
         f"{version}\n\n_lib = load_library()\n\n" + textwrap.dedent(upstream["wrapper"]).lstrip()
     )
-    tests = repo / "tests" / "package"
+    tests = repo / PACKAGE_TESTS
     shutil.rmtree(tests)
     tests.mkdir()
     (tests / f"test_{package}.py").write_text(

@@ -30,8 +30,10 @@ main() {
     src=$(echo "${work}"/*/)
     say "building the wheel with ${tag} ($(basename "${sdist}"))"
     if ! build_wheel "${py}" "${src}" "${work}/out" >"${work}/build.log" 2>&1; then
-      # The compiler's own complaints first: a build backend's traceback would bury them.
-      grep -E '(error|warning):' "${work}/build.log" | head -n 20 >&2 || tail -n 30 "${work}/build.log" >&2
+      # The compiler's own complaints (file:line: error: ...) first: a build backend's traceback
+      # would bury them. Without any, the end of the log, where the frontend says what failed.
+      grep -E ':[0-9]+(:[0-9]+)?: (fatal )?(error|warning):' "${work}/build.log" | head -n 20 >&2 ||
+        tail -n 30 "${work}/build.log" >&2
       die "building the wheel with ${tag} failed$(what_failed "${work}/build.log" "${src}")"
     fi
     show_log "${work}/build.log"

@@ -2,6 +2,7 @@
 
 import platform
 import re
+import secrets
 import subprocess
 import tarfile
 import zipfile
@@ -174,6 +175,18 @@ def test_c_code_that_does_not_compile_names_the_step_and_interpreter(engine, pro
     assert result.returncode != 0
     assert "error: building the wheel with cp312 failed" in result.stderr
     assert source.name in result.stderr
+    assert not list((project / "wheelhouse").glob("*"))
+
+
+def test_a_failing_setup_py_shows_its_own_reason(engine, project):
+    # The frontend's "Failed to build" line comes first; the reason is the backend's, below it.
+    reason = f"no wheel today {secrets.token_hex(4)}"
+    setup = project / "setup.py"
+    refuse = f"\nimport sys\n\nif 'bdist_wheel' in sys.argv:\n    sys.exit({reason!r})\n"
+    setup.write_text(setup.read_text() + refuse)
+    result = make(project, "PYTHONS=cp312", check=False)
+    assert "error: building the wheel with cp312 failed" in result.stderr
+    assert reason in result.stderr, result.stderr
     assert not list((project / "wheelhouse").glob("*"))
 
 

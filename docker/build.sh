@@ -29,7 +29,7 @@ main() {
     tar -xzf "${sdist}" -C "${work}"
     src=$(echo "${work}"/*/)
     say "building the wheel with ${tag} ($(basename "${sdist}"))"
-    if ! build_wheel "${py}" "${src}" "${work}/out" >"${work}/build.log" 2>&1; then
+    if ! build_wheel "${py}" "${src}" "${work}/out" "${work}/build.log"; then
       # The compiler's own complaints (file:line: error: ...) first: a build backend's traceback
       # would bury them. Without any, the end of the log, where the frontend says what failed.
       grep -E ':[0-9]+(:[0-9]+)?: (fatal )?(error|warning):' "${work}/build.log" | head -n 20 >&2 ||
@@ -46,15 +46,21 @@ main() {
   rm -rf "${work}"
 }
 
-# Build through a PEP 517 frontend: uv where there is one (manylinux images have it; its cache,
-# kept between runs, makes the isolated build environment cheap), else pip.
+# Build through a PEP 517 frontend, its output in LOG ($4): uv where there is one (manylinux
+# images have it; its cache, kept between runs, makes the isolated build environment cheap), else pip.
 build_wheel() {
-  local py=$1 src=$2 out=$3
+  local py=$1 src=$2 out=$3 log=$4
   if command -v uv >/dev/null 2>&1; then
-    UV_PYTHON_DOWNLOADS=never run uv build --no-config --wheel --python "${py}" --out-dir "${out}" "${src}"
+    local build=(uv build --no-config --wheel --python "${py}" --out-dir "${out}" "${src}")
+    # The build's requirements from the cache alone first, as verify installs: no round trip to
+    # the index, which costs time and fails when the network does. The index only when the
+    # cache lacks them.
+    UV_PYTHON_DOWNLOADS=never run "${build[@]}" --offline >"${log}" 2>&1 && return
+    grep -qF 'Failed to resolve requirements from' "${log}" || return 1
+    UV_PYTHON_DOWNLOADS=never run "${build[@]}" >"${log}" 2>&1
   else
     # --verbose: pip shows the backend's output, and so its warnings, only then.
-    run "${py}" -m pip wheel --verbose --no-deps --wheel-dir "${out}" "${src}"
+    run "${py}" -m pip wheel --verbose --no-deps --wheel-dir "${out}" "${src}" >"${log}" 2>&1
   fi
 }
 

@@ -62,7 +62,7 @@ for _name in {
 os.environ.setdefault("CACHE_VOLUME", f"{PACKAGE}-build-cache")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # The template's machinery, which every project built from it carries unchanged.
-MACHINERY = ["Makefile", "scripts", "docker"]
+MACHINERY = ["scripts", "docker"]
 
 
 def git(repo, *args):
@@ -138,6 +138,9 @@ def fixture_project(tmp_path):
         dest = tmp_path / name
         copy_tree([f for f in tracked_files() if f.split("/")[0] in MACHINERY], ROOT, dest)
         shutil.copytree(FIXTURES / name, dest, dirs_exist_ok=True)
+        # A project of its own, with a Makefile of its own: its tests are where it keeps them,
+        # wherever this project's Makefile says its own are.
+        (dest / "Makefile").write_text("TESTS ?= tests/package\n\ninclude scripts/pipeline.mk\n")
         return commit_all(dest)
 
     return make

@@ -155,18 +155,19 @@ class Renamer:
             self.replacements.append(DIST)
         for number, (old_ident, new_ident) in enumerate(names):
             lower, camel, upper = spellings(old_ident)
+            new_lower, new_camel, new_upper = spellings(new_ident)
             # lib<name>, <name>lib and -l<name> name a library too.
             alternatives += [
                 rf"(?:(?<![A-Za-z0-9])|(?<=(?<![A-Za-z0-9])lib)|(?<=-l)){lower}(?:(?![a-z0-9])|(?=lib(?![a-z0-9])))",
                 # OLD_API, not OLD_versionNumber: a mixed-case name after it is an upstream's.
                 rf"(?<![A-Z0-9]){upper}(?![A-Z0-9])(?!_[a-z])",
             ]
-            self.replacements += [spellings(new_ident)[0], spellings(new_ident)[2]]
+            self.replacements += [new_lower, new_upper]
             # The package's class names (MyPkgError) are the template's; a library's CamelCase
             # names (BrotliEncoderCompress) are its upstream's, which the user's code calls.
             if number == 0:
                 alternatives.append(rf"(?<![A-Z0-9]){camel}(?![a-z0-9])")
-                self.replacements.append(spellings(new_ident)[1])
+                self.replacements.append(new_camel)
         self.identifiers = re.compile("|".join(f"(?P<r{i}>{a})" for i, a in enumerate(alternatives)))
 
     def name(self, text):

@@ -91,6 +91,12 @@ def own_files(root=ROOT):
     return [n for n in names if n != template.RECORD and not template.is_pipeline(n, pipeline)]
 
 
+def shipped_here(root):
+    """The package files the template shipped that the project still has (a fork may have
+    replaced some, the example's C sources say)."""
+    return [n for n in template.read_record(root)["package_files"] if (root / n).is_file()]
+
+
 def copy_tree(files, src, dest):
     for name in files:
         target = dest / name

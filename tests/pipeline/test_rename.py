@@ -14,7 +14,17 @@ import zipfile
 
 import pytest
 import template
-from conftest import VERSION, commit, git, is_repaired, make, own_files, tools_dir, tracked_files
+from conftest import (
+    VERSION,
+    commit,
+    git,
+    is_repaired,
+    make,
+    own_files,
+    shipped_here,
+    tools_dir,
+    tracked_files,
+)
 from test_library import library_dir
 
 
@@ -68,11 +78,6 @@ def mentions(project, *words):
             if pattern.search(t) and "rename: keep" not in t
         ]
     return found
-
-
-def shipped_here(project):
-    """The files the template shipped that the project still has (a fork may have replaced some)."""
-    return [n for n in template.read_record(project)["package_files"] if (project / n).is_file()]
 
 
 def moved(name, old, new):

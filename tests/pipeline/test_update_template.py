@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import project
 import pytest
 import template
-from conftest import ROOT, commit, copy_tree, git, make, own_files, tools_dir, tracked_files
+from conftest import ROOT, commit, copy_tree, git, make, own_files, shipped_here, tools_dir, tracked_files
 
 TAG = "v1"
 # A clone's files are newer than the shared tools' tools.txt: never rebuild the tools for that.
@@ -85,8 +85,7 @@ def updated(tmp_path_factory):
     make(fork, KEEP_TOOLS, "rename", "NAME=updated-fork", "LIB=updfork")
     commit(fork, "Rename the project")
 
-    # Of the files the template shipped, those the fork still has (it may have replaced others).
-    kept = [n for n in template.read_record(fork)["package_files"] if (fork / n).is_file()]
+    kept = shipped_here(fork)
     host_script = sorted((tpl / "scripts").glob("*.sh"))[0].relative_to(tpl)
     fork_edits = {
         next(n for n in kept if n.endswith("/Makefile")): "# the fork's own note on its library",

@@ -20,6 +20,7 @@ import pytest
 from conftest import PACKAGE_TESTS, ROOT, commit, fresh_copy, make, tools_dir
 from packaging.utils import canonicalize_name
 from test_library import exports_file, identity, library_dir, set_sources
+from test_rename import current
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 
@@ -193,11 +194,11 @@ def vendor(repo, upstream, tmp):
 def rename_to(repo, name, lib):
     """make rename to NAME and LIB, less what the project is called already (rename refuses that):
     a fork may well have named itself or its library as these tests do."""
-    current, _, package = identity(repo)
-    loader = (repo / package / "_loader.py").read_text()
-    current_lib = re.search(r"^LIBRARY_NAME = [\"']lib(\w+)\.so[\"']", loader, flags=re.M)
-    settings = [f"NAME={name}" if canonicalize_name(name) != canonicalize_name(current) else f"NAME={name}-x"]
-    if not current_lib or current_lib.group(1) != lib:
+    current_name, _, current_lib = current(repo)
+    settings = [
+        f"NAME={name}" if canonicalize_name(name) != canonicalize_name(current_name) else f"NAME={name}-x"
+    ]
+    if current_lib != lib:
         settings.append(f"LIB={lib}")
     make(repo, "rename", *settings)
 

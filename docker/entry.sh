@@ -17,6 +17,23 @@ case "${step}" in
   wheels | repair | wheels+repair | verify) ;;
   *) die "unknown step '${step}'; use wheels, repair, wheels+repair or verify" ;;
 esac
+
+# manylinux images ship their interpreters and tools without bytecode (.pyc), so each new
+# container would compile again, at first import, the standard library, auditwheel and pytest:
+# a second or more a run. The bytecode of those trees, which change only with the image or
+# PYTEST_VERSION, is kept in the cache volume; that of the run's own files (its environments,
+# the wheel's modules) stays in the container and goes with it.
+keep_bytecode() {
+  local prefix=/tmp/bytecode tree
+  for tree in "${OPT_PYTHON%/*}" "${CACHE_DIR}/pytest-${PYTEST_VERSION:-}"; do
+    mkdir -p "${CACHE_DIR}/bytecode${tree}" "${prefix}${tree%/*}" &&
+      ln -sfn "${CACHE_DIR}/bytecode${tree}" "${prefix}${tree}" || return 0
+  done
+  export PYTHONPYCACHEPREFIX=${prefix}
+}
+if [[ "${IN_CONTAINER:-0}" == 1 && -n "${CACHE_DIR:-}" ]]; then
+  keep_bytecode
+fi
 # Chosen once, before anything is built: a bad setting stops the run at once, what is left out
 # is said once, and build and verify agree.
 SELECTED_PYTHONS=$(select_pythons) || exit 1

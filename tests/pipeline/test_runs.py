@@ -2,6 +2,7 @@
 kills at any moment, engines that do not answer, deleted outputs."""
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -209,9 +210,30 @@ def test_concurrent_verifies_on_a_fresh_shared_cache_all_pass(built, tmp_path):
 
 
 def in_volume(volume, script):
-    """Run a shell script in a container that has the cache volume at /cache."""
+    """Run a shell script in a container that has the cache volume at /cache; return its output."""
     image = os.environ["MANYLINUX_IMAGE"]
-    subprocess.run(["docker", "run", "--rm", "-v", f"{volume}:/cache", image, "sh", "-c", script], check=True)
+    command = ["docker", "run", "--rm", "-v", f"{volume}:/cache", image, "sh", "-c", script]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_bytecode_of_the_interpreters_and_pytest_is_kept_and_a_runs_own_is_not(built_j2, tmp_path):
+    project = copy_of(built_j2, tmp_path / "project")
+    volume = f"runs-test-{uuid.uuid4().hex[:8]}"
+    try:
+        make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
+        kept = in_volume(volume, "cd /cache/bytecode && find . -name '*.pyc'").split()
+        assert any(re.search(r"^\./opt/.*/python3\.12/(.*/)?__future__\.cpython-312\.pyc$", f) for f in kept)
+        assert any(re.search(r"^\./cache/pytest-[^/]+/cp312[^/]*/_pytest/", f) for f in kept)
+        # The run's environments, the wheel's modules and the tests were in the container alone.
+        assert all(f.startswith(("./opt/", "./cache/pytest-")) for f in kept), kept
+        # A second run finds all it needs there: it compiles nothing.
+        in_volume(volume, "touch /cache/before")
+        make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
+        assert in_volume(volume, "find /cache/bytecode -name '*.pyc' -newer /cache/before") == ""
+    finally:
+        subprocess.run(["docker", "volume", "rm", "--force", volume], capture_output=True)
 
 
 @pytest.mark.container

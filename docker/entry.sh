@@ -20,12 +20,13 @@ esac
 
 # manylinux images ship their interpreters and tools without bytecode (.pyc), so each new
 # container would compile again, at first import, the standard library, auditwheel and pytest:
-# a second or more a run. The bytecode of those trees, which change only with the image or
-# PYTEST_VERSION, is kept in the cache volume; that of the run's own files (its environments,
-# the wheel's modules) stays in the container and goes with it.
+# a second or more a run. The bytecode of those trees and of the kept build environments, which
+# change only with the image, PYTEST_VERSION or the build requirements, is kept in the cache
+# volume; that of the run's own files (its environments, the wheel's modules) stays in the
+# container and goes with it.
 keep_bytecode() {
   local prefix=/tmp/bytecode tree
-  for tree in "${OPT_PYTHON%/*}" "${CACHE_DIR}/pytest-${PYTEST_VERSION:-}"; do
+  for tree in "${OPT_PYTHON%/*}" "${CACHE_DIR}/pytest-${PYTEST_VERSION:-}" "${CACHE_DIR}/build-env"; do
     mkdir -p "${CACHE_DIR}/bytecode${tree}" "${prefix}${tree%/*}" &&
       ln -sfn "${CACHE_DIR}/bytecode${tree}" "${prefix}${tree}" || return 0
   done
@@ -42,7 +43,7 @@ requirements=${io}/test-requirements.txt
 if [[ "${step}" != wheels ]]; then
   test_requirements "${io}/pyproject.toml" >"${requirements}" || exit 1
 fi
-build() { "${here}/build.sh" "$(find "${io}/in" -maxdepth 1 -name '*.tar.gz' | head -n 1)" "${io}/out/wheels"; }
+build() { "${here}/build.sh" "$(find "${io}/in" -maxdepth 1 -name '*.tar.gz' | head -n 1)" "${io}/out/wheels" "${io}/in/build-requires.txt"; }
 verify() { "${here}/verify.sh" "$1" "${io}/tests" "${requirements}"; }
 repair() { "${here}/repair.sh" "$1" "${io}/out/wheelhouse" && verify "${io}/out/wheelhouse"; }
 case "${step}" in

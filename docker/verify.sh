@@ -47,35 +47,10 @@ check_one() {
 # Print a folder holding pytest, compiled for interpreter $2, made once and kept in CACHE_DIR.
 # The wheel still goes into a fresh environment; pytest joins it on PYTHONPATH, which spares
 # every run the second it takes to install and byte-compile pytest afresh.
-# Builds sharing the cache may run at once. The cache's entry is a link to a folder that is
-# complete (marked last) before the link is renamed into place, so a run never sees a part of
-# one; a complete entry is kept, and one without the mark (damaged) is replaced. Each run uses
-# the folder itself, which stays even if another run swaps the link meanwhile.
 pytest_for() {
-  local tag=$1 py=$2 entry new old
-  entry=${CACHE_DIR:-${TMPDIR:-/tmp}/verify-cache}/pytest-${PYTEST_VERSION}/${tag}
-  if [[ ! -f "${entry}/${COMPLETE}" ]]; then
-    mkdir -p "${entry%/*}" && new=$(mktemp -d "${entry}.XXXXXX") || return 1
-    if ! install_pytest "${py}" "${new}"; then
-      rm -rf "${new}"
-      return 1
-    fi
-    touch "${new}/${COMPLETE}"
-    if [[ -f "${entry}/${COMPLETE}" ]]; then
-      # Another run was quicker: keep its folder.
-      rm -rf "${new}"
-    else
-      # A plain folder there is an older cache's, or damaged: set it aside first.
-      if [[ -d "${entry}" && ! -L "${entry}" ]]; then
-        old=$(mktemp -d "${entry}.damaged.XXXXXX") && mv -T "${entry}" "${old}" 2>/dev/null
-        rm -rf "${old}"
-      fi
-      ln -s "${new##*/}" "${new}.link" && mv -T "${new}.link" "${entry}" || return 1
-    fi
-  fi
-  (cd "${entry}" && pwd -P)
+  local tag=$1 py=$2
+  kept_folder "${CACHE_DIR:-${TMPDIR:-/tmp}/verify-cache}/pytest-${PYTEST_VERSION}/${tag}" install_pytest "${py}"
 }
-COMPLETE=.complete
 
 install_pytest() {
   local py=$1 target=$2

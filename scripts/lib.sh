@@ -127,6 +127,78 @@ install_files() {
   commit_files
 }
 
+# Print the real path of the folder kept at ENTRY ($1), made by running the rest of the arguments
+# with the new folder's path added, when there is none yet. Runs sharing a cache may ask at once:
+# the folder is made under a name of its own and marked complete before a link at ENTRY is
+# renamed onto it, so no run sees a part of one; a complete one is kept, one without the mark
+# (damaged) is made again. Each run uses the folder itself, which stays if another swaps the link.
+kept_folder() {
+  local entry=$1 new old
+  shift
+  if [[ ! -f "${entry}/${COMPLETE}" ]]; then
+    mkdir -p "${entry%/*}" && new=$(mktemp -d "${entry}.XXXXXX") || return 1
+    if ! "$@" "${new}"; then
+      rm -rf "${new}"
+      return 1
+    fi
+    touch "${new}/${COMPLETE}"
+    if [[ -f "${entry}/${COMPLETE}" ]]; then
+      # Another run was quicker: keep its folder.
+      rm -rf "${new}"
+    else
+      # A plain folder there is an older cache's, or damaged: set it aside first.
+      if [[ -d "${entry}" && ! -L "${entry}" ]]; then
+        old=$(mktemp -d "${entry}.damaged.XXXXXX") && mv -T "${entry}" "${old}" 2>/dev/null
+        rm -rf "${old}"
+      fi
+      ln -s "${new##*/}" "${new}.link" && mv -T "${new}.link" "${entry}" || return 1
+    fi
+  fi
+  (cd "${entry}" && pwd -P)
+}
+COMPLETE=.complete
+
+# Build an sdist or a wheel (uv build's --sdist or --wheel, $1) of SOURCE ($3) into OUTDIR ($4)
+# with interpreter PY ($2), the output in LOG ($5). The project's build requirements (one a line
+# in REQUIRES, $6, written by scripts/sdist.sh from pyproject.toml) are kept installed in an
+# environment of their own under CACHE_DIR: building there spares the isolated environment uv
+# would make, and byte-compile, afresh each time (0.4 s a build). A build that fails there for a
+# module or program missing (a backend's extra requirements, asked of it at build time) runs
+# again as usual, in an isolated environment. Without uv, pip builds wheels; sdists need uv.
+build_dist() {
+  local kind=$1 py=$2 src=$3 out=$4 log=$5 requires=${6:-} env
+  if ! command -v uv >/dev/null 2>&1; then
+    # --verbose: pip shows the backend's output, and so its warnings, only then.
+    run "${py}" -m pip wheel --verbose --no-deps --wheel-dir "${out}" "${src}" >"${log}" 2>&1
+    return
+  fi
+  local build=(uv build --no-config "${kind}") out_args=(--out-dir "${out}" "${src}")
+  if [[ -s "${requires}" ]] && env=$(build_env "${py}" "${requires}" 2>"${log}"); then
+    UV_PYTHON_DOWNLOADS=never run "${build[@]}" --no-build-isolation --python "${env}/bin/python" "${out_args[@]}" >"${log}" 2>&1 && return
+    grep -qE "ModuleNotFoundError|No module named|FileNotFoundError|command not found" "${log}" || return 1
+  fi
+  # The build's requirements from the cache alone first: no round trip to the index, which
+  # costs time and fails when the network does. The index only when the cache lacks them.
+  UV_PYTHON_DOWNLOADS=never run "${build[@]}" --python "${py}" --offline "${out_args[@]}" >"${log}" 2>&1 && return
+  grep -qF 'Failed to resolve requirements from' "${log}" || return 1
+  UV_PYTHON_DOWNLOADS=never run "${build[@]}" --python "${py}" "${out_args[@]}" >"${log}" 2>&1
+}
+
+# Print the folder of the environment holding the build requirements in file $2 for interpreter
+# $1, made once per requirements, interpreter and machine, and kept in CACHE_DIR/build-env.
+build_env() {
+  local py=$1 requires=$2 key
+  key=$({ cat "${requires}" && readlink -f "$(command -v "${py}")" && uname -m; } | sha256sum) || return 1
+  kept_folder "${CACHE_DIR:?}/build-env/${key:0:16}" make_build_env "${py}" "${requires}"
+}
+
+make_build_env() {
+  local py=$1 requires=$2 env=$3
+  run uv venv --quiet --no-project --python "${py}" "${env}" >&2 || return 1
+  local install=(uv pip install --quiet --compile-bytecode --python "${env}/bin/python" -r "${requires}")
+  run "${install[@]}" --offline >&2 2>/dev/null || run "${install[@]}" >&2
+}
+
 # Where a manylinux image keeps its interpreters (OPT_PYTHON: another folder of that layout).
 OPT_PYTHON=${OPT_PYTHON:-/opt/python}
 # Tells an interpreter's tag and version, and which wheels it installs (docker/ sits beside scripts/

@@ -2,6 +2,7 @@
 
     python3 scripts/project.py            -> "NAME VERSION PACKAGE DIST_PREFIX" on one line
     python3 scripts/project.py --check    -> the same, or one line on stderr naming the problem
+    python3 scripts/project.py --build-requires -> pyproject.toml's build requirements, one a line
 
 The distribution name and version come from pyproject.toml's [project] table when it has one
 (PEP 621), else from setup.cfg's [metadata]. A version given as "attr: pkg.__version__" (setup.cfg)
@@ -159,7 +160,21 @@ def check_version(version):
         print(f"{PROG}: warning: {why}: it builds, but make upload will refuse it", file=sys.stderr)
 
 
+def build_requires(root):
+    """[build-system] requires of pyproject.toml: nothing without one (the backend's defaults)."""
+    path = root / "pyproject.toml"
+    requires = load_toml(path).get("build-system", {}).get("requires", []) if path.is_file() else []
+    return [r for r in requires if isinstance(r, str)] if isinstance(requires, list) else []
+
+
 def main(argv):
+    if argv == ["--build-requires"]:
+        try:
+            print("".join(f"{r}\n" for r in build_requires(ROOT)), end="")
+        except Problem as problem:
+            print(f"{PROG}: error: {problem}", file=sys.stderr)
+            return 1
+        return 0
     check = "--check" in argv
     try:
         found = identity(ROOT)

@@ -34,9 +34,14 @@ on_exit 'rm -rf "${src}" "${tmp}" "${tmp}.log"'
 find "${src}" -exec touch --no-dereference --date="@${SOURCE_DATE_EPOCH}" {} +
 
 say "building the sdist"
-# uv makes the isolated build environment; from its cache alone when that holds the backend.
-uv_build=("${TOOLS_BIN:-${build_dir}/tools/bin}/uv" build --no-config --python "${python}" --sdist --out-dir "${tmp}" .)
-if ! (cd "${src}" && { run "${uv_build[@]}" --offline || run "${uv_build[@]}"; }) >"${tmp}.log" 2>&1; then
+# Written beside the sdist: the wheels' build keeps the same requirements in an environment.
+build_requires=${tmp}/build-requires.txt
+"${python}" "${here}/project.py" --build-requires >"${build_requires}" || exit 1
+# The tools' uv builds (see build_dist), its build environments kept in BUILD_DIR/cache.
+if ! (
+  cd "${src}" && export PATH="${python%/*}:${PATH}" CACHE_DIR="${build_dir}/cache" &&
+    build_dist --sdist "${python}" . "${tmp}" "${tmp}.log" "${build_requires}"
+); then
   tail -n 20 "${tmp}.log" >&2
   # The build backend's own reason, when it gave one, rather than the frontend's summary.
   why=$(grep -E '^error: ' "${tmp}.log" | grep -v '^error: Failed to build' | tail -n 1 || true)
@@ -46,5 +51,5 @@ fi
 show_log "${tmp}.log"
 sdist=$(find "${tmp}" -name '*.tar.gz')
 "${python}" "${here}/normalize_sdist.py" "${sdist}"
-install_files "${outdir}" "${sdist}"
+install_files "${outdir}" "${sdist}" "${build_requires}"
 say "built $(basename "${sdist}")"

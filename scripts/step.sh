@@ -83,6 +83,8 @@ stage() {
     wheels | wheels+repair)
       [[ -f "${BUILT_SDIST}" ]] || die "no sdist at ${BUILT_SDIST}; run 'make wheels' (not this script alone)"
       cp "${BUILT_SDIST}" "${io}/in/"
+      # Its build requirements, which scripts/sdist.sh writes beside it.
+      [[ ! -f "${BUILT_SDIST%/*}/build-requires.txt" ]] || cp "${BUILT_SDIST%/*}/build-requires.txt" "${io}/in/"
       ;;
     repair) copy_wheels "${BUILD_DIR}/wheels" "${io}/in" "run 'make wheels' first" ;;
     verify) copy_wheels "${WHEELHOUSE}" "${io}/in" "run 'make repair' first" "$(target_wheels)" ;;

@@ -13,6 +13,7 @@ from conftest import (
     PREFIX,
     SDIST,
     VERSION,
+    commit_all,
     is_repaired,
     make,
     snapshot,
@@ -86,6 +87,39 @@ def test_repair_grafts_a_library_outside_the_policy(engine, fixture_project):
     assert "bundled: libbz2" in result.stdout
 
 
+BACKEND = """from setuptools import build_meta
+from setuptools.build_meta import *  # noqa: F403
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return [*build_meta.get_requires_for_build_wheel(config_settings), "iniconfig"]
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    import iniconfig  # noqa: F401
+
+    return build_meta.build_wheel(wheel_directory, config_settings, metadata_directory)
+"""
+
+
+@pytest.mark.slow
+def test_a_backend_asking_for_more_when_it_builds_gets_an_isolated_build(engine, fixture_project):
+    # The build requirements are kept installed in an environment of their own; one a backend
+    # asks for only when it builds is not there, so the build runs again, isolated, with it.
+    project = fixture_project("extpkg")
+    (project / "_build").mkdir()
+    (project / "_build" / "backend.py").write_text(BACKEND)
+    (project / "MANIFEST.in").write_text("graft _build\n")
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text().replace('"setuptools.build_meta"', '"backend"\nbackend-path = ["_build"]')
+    pyproject.write_text(text)
+    commit_all(project)
+    result = make(project, "PYTHONS=cp312", "TIMINGS=1")
+    builds = re.findall(r"^timing: +\d+\.\d\d s  (uv build .*--wheel.*)", result.stderr, flags=re.M)
+    assert ["isolation" in build for build in builds] == [True, False], builds
+    assert len(wheels(project / "wheelhouse")) == 1
+
+
 def test_nothing_to_do_when_nothing_changed(engine, built_project):
     again = make(built_project)
     assert "in " + engine not in again.stdout, again.stdout
@@ -96,7 +130,7 @@ def test_timings_name_each_command_inside_the_container_too(engine, project):
     result = make(project, "TIMINGS=1", "PYTHONS=cp312")
     timed = re.findall(r"^timing: +\d+\.\d\d s  (.+)", result.stderr, flags=re.M)
     # On the host (the sdist, the container) and inside the container (build, repair, verify).
-    for command in ("uv build --no-config --python", " start --attach", "auditwheel repair", "pytest -q"):
+    for command in ("uv build --no-config --sdist", " start --attach", "auditwheel repair", "pytest -q"):
         assert any(command in line for line in timed), result.stderr
     # The verify summary still shows pytest's result, not a timing line.
     assert re.search(r"cp312: \d+ passed", result.stdout), result.stdout

@@ -14,7 +14,7 @@ FREE_THREADED    ?= 1##                        1: free-threaded interpreters (3.
 PRERELEASE       ?= 0##                        1: pre-release interpreters (alpha, beta, rc) too; 0: leave them out
 PLAT             ?=##                          auditwheel target, e.g. manylinux_2_28_x86_64; empty: the image's
 STRIP            ?= 1##                        1: strip debug symbols from the libraries; 0: keep them
-JOBS             ?= $(shell nproc 2>/dev/null || echo 2)## C files compiled, and interpreters verified, at once
+JOBS             ?= $(shell expr $$(nproc 2>/dev/null || echo 1) + 1)## C files compiled, and interpreters verified, at once
 SOURCE_DATE_EPOCH ?= $(shell scripts/source_date.sh)## timestamp inside wheels and sdist: the last commit's
 PYTEST_VERSION   ?= $(shell sed -n 's/^pytest==//p' scripts/tools.txt)## pytest used for those tests
 BUILD_DIR        ?= .build##                   tools, caches, intermediate wheels

@@ -2,7 +2,8 @@
 
     python3 scripts/project.py            -> "NAME VERSION PACKAGE DIST_PREFIX" on one line
     python3 scripts/project.py --check    -> the same, or one line on stderr naming the problem
-    python3 scripts/project.py --build-requires -> pyproject.toml's build requirements, one a line
+    python3 scripts/project.py --check --build-requires -> the check, then pyproject.toml's build
+                                                            requirements instead, one a line
 
 The distribution name and version come from pyproject.toml's [project] table when it has one
 (PEP 621), else from setup.cfg's [metadata]. A version given as "attr: pkg.__version__" (setup.cfg)
@@ -168,23 +169,17 @@ def build_requires(root):
 
 
 def main(argv):
-    if argv == ["--build-requires"]:
-        try:
-            print("".join(f"{r}\n" for r in build_requires(ROOT)), end="")
-        except Problem as problem:
-            print(f"{PROG}: error: {problem}", file=sys.stderr)
-            return 1
-        return 0
     check = "--check" in argv
     try:
         found = identity(ROOT)
         if check:
             check_version(found[1])
+        lines = build_requires(ROOT) if "--build-requires" in argv else [" ".join(found)]
     except Problem as problem:
         if check:
             print(f"{PROG}: error: {problem}", file=sys.stderr)
         return 1
-    print(" ".join(found))
+    print("".join(f"{line}\n" for line in lines), end="")
     return 0
 
 

@@ -17,7 +17,9 @@ python=${TOOLS_BIN:-${root}/.build/tools/bin}/python
 "${python}" -c '' 2>/dev/null ||
   die "the tools' Python (${python}) does not run; remove ${python%/bin/python} and run make again, which installs the tools afresh"
 # Name and version, checked before building: project.py says what is wrong with the metadata.
-"${python}" "${here}/project.py" --check >/dev/null || exit 1
+# The build requirements, written beside the sdist: the wheels build with the same, kept in an
+# environment (see build_dist).
+build_requires=$("${python}" "${here}/project.py" --check --build-requires) || exit 1
 writable_dir "${BUILD_DIR:=${root}/.build}" BUILD_DIR
 writable_dir "${outdir}" BUILD_DIR
 [[ "${SOURCE_DATE_EPOCH:-}" =~ ^[0-9]+$ ]] ||
@@ -34,13 +36,11 @@ on_exit 'rm -rf "${src}" "${tmp}" "${tmp}.log"'
 find "${src}" -exec touch --no-dereference --date="@${SOURCE_DATE_EPOCH}" {} +
 
 say "building the sdist"
-# Written beside the sdist: the wheels' build keeps the same requirements in an environment.
-build_requires=${tmp}/build-requires.txt
-"${python}" "${here}/project.py" --build-requires >"${build_requires}" || exit 1
+printf '%s\n' "${build_requires}" | grep . >"${tmp}/build-requires.txt" || true
 # The tools' uv builds (see build_dist), its build environments kept in BUILD_DIR/cache.
 if ! (
   cd "${src}" && export PATH="${python%/*}:${PATH}" CACHE_DIR="${build_dir}/cache" &&
-    build_dist --sdist "${python}" . "${tmp}" "${tmp}.log" "${build_requires}"
+    build_dist --sdist "${python}" . "${tmp}" "${tmp}.log" "${tmp}/build-requires.txt"
 ); then
   tail -n 20 "${tmp}.log" >&2
   # The build backend's own reason, when it gave one, rather than the frontend's summary.
@@ -51,5 +51,5 @@ fi
 show_log "${tmp}.log"
 sdist=$(find "${tmp}" -name '*.tar.gz')
 "${python}" "${here}/normalize_sdist.py" "${sdist}"
-install_files "${outdir}" "${sdist}" "${build_requires}"
+install_files "${outdir}" "${sdist}" "${tmp}/build-requires.txt"
 say "built $(basename "${sdist}")"

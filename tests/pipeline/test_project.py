@@ -134,3 +134,22 @@ def test_a_local_version_builds_with_a_warning(tmp_path):
     assert result.returncode == 0
     assert result.stdout.split() == ["x", "1.0+dev", "x", "x"]
     assert "project: warning: version '1.0+dev' has a local part (+dev)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("requires", "expected"),
+    [('["setuptools", "cffi>=1.0"]', "setuptools\ncffi>=1.0\n"), ("[]", ""), (None, "")],
+)
+def test_build_requirements_are_printed_after_the_check(tmp_path, requires, expected):
+    pyproject = PYPROJECT.format(name="req", version='version = "1.0"')
+    line = f"requires = {requires}\n" if requires else ""
+    pyproject = pyproject.replace('requires = ["setuptools"]\n', line)
+    result = identify(tmp_path, {"pyproject.toml": pyproject}, "--check", "--build-requires")
+    assert (result.returncode, result.stdout) == (0, expected), result.stderr
+
+
+def test_no_build_requirements_when_the_check_fails(tmp_path):
+    pyproject = PYPROJECT.format(name="req", version="")
+    result = identify(tmp_path, {"pyproject.toml": pyproject}, "--check", "--build-requires")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert "gives no version" in result.stderr

@@ -12,18 +12,19 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/../scripts/lib.sh"
 
 main() {
-  local sdist=$1 outdir=$2 build_requires=${3:-} pythons todo tag py wheel work src built=()
+  local sdist=$1 outdir=$2 build_requires=${3:-} pythons tag py wheel work src built=()
   [[ -f "${sdist}" ]] || die "no sdist at ${sdist}; run 'make sdist' first"
   pythons=$(select_pythons) || exit 1
-  mapfile -t todo <<<"${pythons}"
   if [[ "${STRIP:-1}" == 1 ]]; then
     export LDFLAGS="${LDFLAGS:+${LDFLAGS} }-s"
   fi
   # A fixed build path keeps file paths, and so the binaries, identical from run to run.
   work=${BUILD_ROOT:-/tmp/wheel-build}
   mkdir -p "${outdir}"
-  while ((${#todo[@]} > 0)); do
-    read -r tag py <<<"${todo[0]}"
+  while read -r tag py; do
+    if ((${#built[@]} > 0)) && "${py}" "${WHEEL_TAGS}" pick "${built[@]}" >/dev/null; then
+      continue
+    fi
     rm -rf "${work}" && mkdir -p "${work}"
     tar -xzf "${sdist}" -C "${work}"
     src=$(echo "${work}"/*/)
@@ -41,23 +42,8 @@ main() {
     mv "${wheel}" "${outdir}/"
     built+=("${outdir}/${wheel##*/}")
     say "built ${wheel##*/}"
-    mapfile -t todo < <(not_served "${todo[@]:1}")
-  done
+  done <<<"${pythons}"
   rm -rf "${work}"
-}
-
-# The interpreters of those given ("TAG PYTHON" lines) that none of the wheels built so far
-# (main's built) installs under, in their order. Each answers for itself; all are asked at once.
-not_served() {
-  local line py asked=() i=0
-  for line in "$@"; do
-    read -r _ py <<<"${line}"
-    "${py}" "${WHEEL_TAGS}" pick "${built[@]}" >/dev/null &
-    asked+=("$!")
-  done
-  for line in "$@"; do
-    wait "${asked[i++]}" || printf '%s\n' "${line}"
-  done
 }
 
 # The end of the failure's one line: the cause and the fix, naming the part that failed. A make

@@ -43,6 +43,10 @@ requirements=${io}/test-requirements.txt
 if [[ "${step}" != wheels ]]; then
   test_requirements "${io}/pyproject.toml" >"${requirements}" || exit 1
 fi
+# In a container the sdist comes last, on stdin (see scripts/step.sh): all above ran meanwhile.
+if [[ "${IN_CONTAINER:-0}" == 1 && "${step}" == wheels* ]]; then
+  tar -xf - -C "${io}/in" 2>/dev/null || exit "${NO_INPUTS}"
+fi
 build() { "${here}/build.sh" "$(find "${io}/in" -maxdepth 1 -name '*.tar.gz' | head -n 1)" "${io}/out/wheels" "${io}/in/build-requires.txt"; }
 verify() { "${here}/verify.sh" "$1" "${io}/tests" "${requirements}"; }
 repair() { "${here}/repair.sh" "$1" "${io}/out/wheelhouse" && verify "${io}/out/wheelhouse"; }

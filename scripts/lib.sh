@@ -199,6 +199,10 @@ make_build_env() {
   run "${install[@]}" --offline >&2 2>/dev/null || run "${install[@]}" >&2
 }
 
+# docker/entry.sh's status when the sdist did not come on its stdin: scripts/step.sh says why.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+NO_INPUTS=3
+
 # Where a manylinux image keeps its interpreters (OPT_PYTHON: another folder of that layout).
 OPT_PYTHON=${OPT_PYTHON:-/opt/python}
 # Tells an interpreter's tag and version, and which wheels it installs (docker/ sits beside scripts/

@@ -107,12 +107,24 @@ all: config wheels repair
 	echo "$(WHEELHOUSE)/:"; ls -1 "$(WHEELHOUSE)" | sed 's/^/  /'
 	echo "$(DIST_DIR)/:"; ls -1 "$(DIST_DIR)" | sed 's/^/  /'
 
+# When this run goes on to repair, one container builds, repairs and verifies: the wheels' rule
+# then only marks them out of date, and repair's builds them first. Its step builds the sdist
+# too, while the container starts, unless this run is to put the sdist in DIST_DIR first: the
+# sdist's rule then only marks it out of date (removed, so that make sees it changed).
+ONE_CONTAINER := $(filter all repair,$(or $(MAKECMDGOALS),all))
+SDIST_IN_STEP := $(if $(filter sdist,$(MAKECMDGOALS)),,$(ONE_CONTAINER))
+
 .PHONY: sdist  ## build the source distribution into DIST_DIR
 sdist: $(SDIST)
 $(SDIST): $(BUILT_SDIST)
 	scripts/install.sh "$(DIST_DIR)" "$<"
 $(BUILT_SDIST): $(SOURCES) scripts/sdist.sh scripts/normalize_sdist.py | $(call tools,make)
+ifneq ($(SDIST_IN_STEP),)
+	$(eval SDIST_STALE := 1)
+	rm -f "$@"
+else
 	scripts/sdist.sh "$(@D)"
+endif
 
 # Stamps stand for steps done; the outputs they made are checked too, so a deleted wheel, sdist
 # or folder, or a new WHEELHOUSE or DIST_DIR, makes the step run again.
@@ -124,9 +136,6 @@ OUTPUTS_GONE := $(if $(PUBLISHED),$(filter-out $(wildcard $(PUBLISHED) $(SDIST))
 
 .PHONY: wheels  ## build wheels from the sdist in one container, for every interpreter in PYTHONS
 wheels: config $(WHEELS_STAMP)
-# When this run goes on to repair, one container builds, repairs and verifies: the wheels' rule
-# then only marks them out of date, and repair's builds them first.
-ONE_CONTAINER := $(filter all repair,$(or $(MAKECMDGOALS),all))
 $(WHEELS_STAMP): $(BUILT_SDIST) $(PIPELINE) $(if $(wildcard $(BUILD_DIR)/wheels/*.whl),,FORCE) | $(call tools,make)
 ifneq ($(ONE_CONTAINER),)
 	rm -f "$@"
@@ -138,7 +147,7 @@ endif
 .PHONY: repair  ## auditwheel repair to PLAT, then test each wheel under every interpreter
 repair: config $(REPAIR_STAMP)
 $(REPAIR_STAMP): $(WHEELS_STAMP) $(if $(OUTPUTS_GONE),FORCE) | $(call tools,make)
-	if [ -e "$<" ]; then scripts/step.sh repair; else scripts/step.sh wheels+repair && touch "$<"; fi
+	if [ -e "$<" ]; then scripts/step.sh repair; else SDIST_STALE=$(SDIST_STALE) scripts/step.sh wheels+repair && touch "$<"; fi
 	touch "$@"
 
 .PHONY: verify  ## test the wheels in WHEELHOUSE again, each in a fresh environment per interpreter

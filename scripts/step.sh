@@ -75,17 +75,12 @@ engine_problem() {
   printf '%s\n' "$1 is installed but its daemon does not answer (${cause}); ${fix}"
 }
 
-# Copy the step's inputs into a fresh IO folder: in/, tests/, and the scripts under src/.
+# Copy the step's inputs into a fresh IO folder: in/, tests/, and the scripts under src/. The
+# sdist, for the steps that build, comes when it is ready (sdist_ready).
 stage() {
   local io=$1
   mkdir -p "${io}/in" "${io}/out" "${io}/src/scripts"
   case "${step}" in
-    wheels | wheels+repair)
-      [[ -f "${BUILT_SDIST}" ]] || die "no sdist at ${BUILT_SDIST}; run 'make wheels' (not this script alone)"
-      cp "${BUILT_SDIST}" "${io}/in/"
-      # Its build requirements, which scripts/sdist.sh writes beside it.
-      [[ ! -f "${BUILT_SDIST%/*}/build-requires.txt" ]] || cp "${BUILT_SDIST%/*}/build-requires.txt" "${io}/in/"
-      ;;
     repair) copy_wheels "${BUILD_DIR}/wheels" "${io}/in" "run 'make wheels' first" ;;
     verify) copy_wheels "${WHEELHOUSE}" "${io}/in" "run 'make repair' first" "$(target_wheels)" ;;
   esac
@@ -95,6 +90,26 @@ stage() {
   [[ ! -f pyproject.toml ]] || cp pyproject.toml "${io}/pyproject.toml"
   cp -R "${root}/docker" "${io}/src/docker"
   cp "${here}/lib.sh" "${here}/compiled.py" "${io}/src/scripts/"
+}
+
+# The sdist the wheels are built from, with its build requirements (which scripts/sdist.sh writes
+# beside it). When make left its build to this step (SDIST_STALE=1: a full make), it is built
+# in the background from the step's start, while the engine is asked and the container starts.
+start_sdist() {
+  [[ "${step}" == wheels* && "${SDIST_STALE:-0}" == 1 ]] || return 0
+  "${here}/sdist.sh" "${BUILT_SDIST%/*}" &
+  sdist_job=$!
+}
+
+# Wait for the sdist; set sdist_inputs to its files, relative to its folder. Fails when its
+# build failed (which said why).
+sdist_ready() {
+  local job=${sdist_job:-}
+  sdist_job=""
+  [[ -z "${job}" ]] || wait "${job}" || return 1
+  [[ -f "${BUILT_SDIST}" ]] || die "no sdist at ${BUILT_SDIST}; run 'make wheels' (not this script alone)"
+  sdist_inputs=("${BUILT_SDIST##*/}")
+  [[ ! -f "${BUILT_SDIST%/*}/build-requires.txt" ]] || sdist_inputs+=(build-requires.txt)
 }
 
 copy_wheels() {
@@ -130,22 +145,40 @@ run_in_container() {
   local with_bash='command -v bash >/dev/null || { echo "$0" >&2; exit 1; }; exec bash "$@"'
   # Inputs and outputs are copied, not bind-mounted: the container's root user then never owns
   # a file in the checkout, and remote engines work the same.
-  run "${engine}" create --name "${container}" --label "${LABEL}.checkout=${root}" --label "${LABEL}.run=${MAKE_PID:-}" \
-    --platform "$(engine_platform)" "${envs[@]}" -v "${CACHE_VOLUME}:/cache" "${MANYLINUX_IMAGE}" \
-    /bin/sh -c "${with_bash}" "${no_bash}" \
-    /io/src/docker/entry.sh "${step}" /io >/dev/null
+  run "${engine}" create --interactive --name "${container}" --label "${LABEL}.checkout=${root}" \
+    --label "${LABEL}.run=${MAKE_PID:-}" --platform "$(engine_platform)" "${envs[@]}" -v "${CACHE_VOLUME}:/cache" \
+    "${MANYLINUX_IMAGE}" /bin/sh -c "${with_bash}" "${no_bash}" /io/src/docker/entry.sh "${step}" /io >/dev/null
   run "${engine}" cp "${io}/." "${container}:/io"
-  # In the background, so that a signal's trap runs at once: bash runs it only after a
-  # foreground command ends. Looked at ten times a second: the run ends that soon after it.
-  run "${engine}" start --attach "${container}" &
+  # The sdist goes in on the container's stdin once it is built, as a tar stream (docker/entry.sh
+  # reads it): the container starts meanwhile. In the background, so that a signal's trap runs
+  # at once: bash runs it only after a foreground command ends.
+  local input=/dev/null sdist_failed=0 status=0 feed
+  if [[ "${step}" == wheels* ]]; then
+    input=${io}.stdin
+    mkfifo "${input}"
+  fi
+  run "${engine}" start --attach --interactive "${container}" <"${input}" &
   attached=$!
+  if [[ "${input}" != /dev/null ]]; then
+    exec {feed}>"${input}"
+    if sdist_ready; then
+      tar -cf - -C "${BUILT_SDIST%/*}" "${sdist_inputs[@]}" >&"${feed}" || true
+    else
+      sdist_failed=1
+    fi
+    exec {feed}>&-
+  fi
+  # Looked at ten times a second: the run ends that soon after make is stopped.
   while kill -0 "${attached}" 2>/dev/null; do
     if make_stopped; then
       exit 143
     fi
     sleep 0.1
   done
-  wait "${attached}"
+  wait "${attached}" || status=$?
+  ((sdist_failed == 0)) || exit 1
+  [[ "${status}" != "${NO_INPUTS}" ]] || die "the sdist did not reach the container; run make again"
+  ((status == 0)) || exit "${status}"
   rm -rf "${io}/out"
   run "${engine}" cp "${container}:/io/out" "${io}/out"
 }
@@ -196,7 +229,9 @@ cleanup() {
     remove_containers "${container}" ||
       warn "could not remove container ${container}; the next make removes it, or: ${engine} rm --force ${container}"
   fi
-  [[ -z "${io:-}" ]] || rm -rf "${io}"
+  # A build of the sdist still running: the step failed before it was needed.
+  [[ -z "${sdist_job:-}" ]] || kill "${sdist_job}" 2>/dev/null || true
+  [[ -z "${io:-}" ]] || rm -rf "${io}" "${io}.stdin"
 }
 
 run_on_host() {
@@ -265,6 +300,7 @@ main() {
     return
   fi
   on_exit cleanup
+  start_sdist
   choose_engine
   check_emulation "${engine}"
   writable_dir "${BUILD_DIR}" BUILD_DIR
@@ -278,6 +314,10 @@ main() {
   stage "${io}"
   if [[ "${engine}" == none ]]; then
     say "${step} on the host (${engine_note:-CONTAINER_ENGINE=none})"
+    if [[ "${step}" == wheels* ]]; then
+      sdist_ready || exit 1
+      (cd "${BUILT_SDIST%/*}" && cp "${sdist_inputs[@]}" "${io}/in/")
+    fi
     run_on_host "${io}"
   else
     [[ -z "${engine_note}" ]] || say "${engine_note}"

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import PACKAGE, PACKAGE_TESTS, PREFIX, VERSION, fresh_copy, make, tools_dir
+from conftest import PACKAGE, PACKAGE_TESTS, PREFIX, VERSION, fresh_copy, make, set_version, tools_dir
 
 PYTHONS = "PYTHONS=cp312"
 
@@ -176,6 +176,19 @@ def test_a_failed_build_leaves_dist_and_wheelhouse_as_they_were_and_no_leftovers
     assert after == before
     assert sdist.read_bytes() == sdist_bytes
     assert leftovers(project) == []
+
+
+@pytest.mark.container
+def test_a_full_make_whose_sdist_fails_says_only_why_and_leaves_nothing(engine, project):
+    # The step builds the sdist while its container starts: the sdist's reason is the one
+    # error, and the container that waited for it goes.
+    set_version(project, "1.0.broken!")
+    result = make(project, check=False)
+    one_line(result, "is not a valid PEP 440")
+    assert "wheels+repair in" in result.stdout
+    assert containers(project) == []
+    assert leftovers(project) == []
+    assert list(project.glob("wheelhouse/*")) == []
 
 
 @pytest.mark.container

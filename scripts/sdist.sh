@@ -37,9 +37,10 @@ find "${src}" -exec touch --no-dereference --date="@${SOURCE_DATE_EPOCH}" {} +
 
 say "building the sdist"
 printf '%s\n' "${build_requires}" | grep . >"${tmp}/build-requires.txt" || true
-# The tools' uv builds (see build_dist), its build environments kept in BUILD_DIR/cache.
+# The tools' uv builds (see build_dist); its build environments are kept with the tools, which
+# clones sharing TOOLS share.
 if ! (
-  cd "${src}" && export PATH="${python%/*}:${PATH}" CACHE_DIR="${build_dir}/cache" &&
+  cd "${src}" && export PATH="${python%/*}:${PATH}" CACHE_DIR="${python%/bin/python}" &&
     build_dist --sdist "${python}" . "${tmp}" "${tmp}.log" "${tmp}/build-requires.txt"
 ); then
   tail -n 20 "${tmp}.log" >&2

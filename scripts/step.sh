@@ -6,7 +6,8 @@
 #     wheels+repair  both, in one container (what a full make runs)
 #     verify  verify the wheels already in WHEELHOUSE
 #     config  check ARCH, MANYLINUX and PLAT, and show the image they select
-# Called by make, which passes the settings as environment variables (see 'make help').
+# Called by make, which passes the settings as environment variables (see 'make help'), and
+# SDIST_STALE=1 when the wheels step is to build the sdist first (scripts/sdist.sh).
 # Outputs are collected in BUILD_DIR and moved into place only when the step succeeded; repair
 # moves the sdist the wheels came from (BUILT_SDIST) into DIST_DIR with them.
 set -euo pipefail

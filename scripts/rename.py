@@ -189,11 +189,12 @@ class Renamer:
         return "\n".join(lines)
 
 
-def current_description():
-    """The one-line description the metadata has now; README.md repeats it under its title."""
+def current_field(key):
+    """A metadata field's value now: README.md repeats the description under its title, and links
+    to the manual under the url (a page on PyPI has no relative links)."""
     for name, pattern in (
-        ("pyproject.toml", r'^description\s*=\s*"(.*)"\s*$'),
-        ("setup.cfg", r"^description\s*=\s*(.*?)\s*$"),
+        ("pyproject.toml", rf'^{key}\s*=\s*"(.*)"\s*$'),
+        ("setup.cfg", rf"^{key}\s*=\s*(.*?)\s*$"),
     ):
         path = ROOT / name
         found = re.search(pattern, path.read_text(), flags=re.M) if path.is_file() else None
@@ -202,14 +203,18 @@ def current_description():
     return ""
 
 
-def set_fields(path, original, text, fields, old_description=""):
+def set_fields(path, original, text, fields, old=None):
     """Put what the user gave into setup.cfg's metadata, the author into LICENSE's copyright line,
-    and the description into README.md where the original text has it as a line of its own
-    (renaming keeps the lines where they are, but may have changed that one's words)."""
+    and into README.md the description where the original text has it as a line of its own
+    (renaming keeps the lines where they are, but may have changed that one's words) and the url
+    where the renamed text has the old one (old: the fields' values before, the url renamed)."""
+    old = old or {}
     description = fields.get("description")
-    if description and old_description and path == "README.md":
-        was = [line.strip() == old_description for line in original.split("\n")]
-        text = "\n".join(description if old else line for old, line in zip(was, text.split("\n")))
+    if description and old.get("description") and path == "README.md":
+        was = [line.strip() == old["description"] for line in original.split("\n")]
+        text = "\n".join(description if it_was else line for it_was, line in zip(was, text.split("\n")))
+    if fields.get("url") and old.get("url") and path == "README.md":
+        text = text.replace(old["url"], fields["url"])
     for key, value in fields.items():
         # Functions as replacements, so a backslash in a value is taken literally.
         if value and path == "setup.cfg":
@@ -303,7 +308,7 @@ def run(env):
     planned = moves(files, renamer)
     check_moves(planned)
     fields = {k.lower(): env.get(k, "").strip() for k in ("DESCRIPTION", "AUTHOR", "AUTHOR_EMAIL", "URL")}
-    old_description = current_description()
+    old = {"description": current_field("description"), "url": renamer.text(current_field("url"), ".md")}
     rewritten = {}
     for name in files:
         data = (ROOT / name).read_bytes()
@@ -313,7 +318,7 @@ def run(env):
             continue
         if "\0" in text:
             continue  # binary files are left alone
-        new = set_fields(name, text, renamer.text(text, Path(name).suffix), fields, old_description)
+        new = set_fields(name, text, renamer.text(text, Path(name).suffix), fields, old)
         if new != text:
             rewritten[name] = new, sum(a != b for a, b in zip(text.split("\n"), new.split("\n")))
     new_path = {name: Path(*[renamer.name(p) for p in Path(name).parts]) for name in files}

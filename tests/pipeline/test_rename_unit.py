@@ -94,5 +94,16 @@ def test_the_readme_gets_the_description_where_the_old_one_stood(renamer):
     original = "# old-graphs\n\nOldGraphs for all\n\nOldGraphs for all, and more\n"
     renamed = renamer.text(original, ".md")
     assert renamed == "# new-pkg\n\nNewPkg for all\n\nNewPkg for all, and more\n"
-    readme = rename.set_fields("README.md", original, renamed, {"description": "Trees"}, "OldGraphs for all")
+    old = {"description": "OldGraphs for all"}
+    readme = rename.set_fields("README.md", original, renamed, {"description": "Trees"}, old)
     assert readme == "# new-pkg\n\nTrees\n\nNewPkg for all, and more\n"
+
+
+def test_the_readme_links_under_the_url_given(renamer):
+    original = "[MANUAL.md](https://github.com/old/old-graphs/blob/HEAD/MANUAL.md)\n"
+    renamed = renamer.text(original, ".md")
+    old = {"url": renamer.text("https://github.com/old/old-graphs", ".md")}
+    readme = rename.set_fields("README.md", original, renamed, {"url": "https://ada.example/trees"}, old)
+    assert readme == "[MANUAL.md](https://ada.example/trees/blob/HEAD/MANUAL.md)\n"
+    # Without a URL the link is renamed with the rest.
+    assert rename.set_fields("README.md", original, renamed, {"url": ""}, old) == renamed

@@ -203,23 +203,25 @@ def test_no_tests_found_says_so_not_fix_the_package(built_j2, tmp_path):
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_concurrent_verifies_on_a_fresh_shared_cache_all_pass(built, tmp_path):
+def test_concurrent_verifies_on_a_fresh_shared_cache_all_pass(built, tmp_path, volume):
     # Two checkouts of one package share a cache volume, new at first. Every round after the
     # first starts without the cached pytest folders (the download cache stays, so that the
     # index is not asked fifty times). Every interpreter: several folders are made at once.
     pair = [copy_of(built, tmp_path / name) for name in ("one", "two")]
-    volume = f"runs-test-{uuid.uuid4().hex[:8]}"
-    try:
-        for attempt in range(5):
-            with ThreadPoolExecutor(2) as pool:
-                results = list(
-                    pool.map(lambda p: make(p, "verify", f"CACHE_VOLUME={volume}", check=False), pair)
-                )
-            for result in results:
-                assert result.returncode == 0, f"round {attempt}:\n{result.stdout}\n{result.stderr}"
-            in_volume(volume, "rm -rf /cache/pytest-*")
-    finally:
-        subprocess.run(["docker", "volume", "rm", "--force", volume], capture_output=True)
+    for attempt in range(5):
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda p: make(p, "verify", f"CACHE_VOLUME={volume}", check=False), pair))
+        for result in results:
+            assert result.returncode == 0, f"round {attempt}:\n{result.stdout}\n{result.stderr}"
+        in_volume(volume, "rm -rf /cache/pytest-*")
+
+
+@pytest.fixture
+def volume():
+    """A cache volume of the test's own, new and removed after it."""
+    name = f"runs-test-{uuid.uuid4().hex[:8]}"
+    yield name
+    subprocess.run(["docker", "volume", "rm", "--force", name], capture_output=True)
 
 
 def in_volume(volume, script):
@@ -231,36 +233,28 @@ def in_volume(volume, script):
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_bytecode_of_the_interpreters_and_pytest_is_kept_and_a_runs_own_is_not(built_j2, tmp_path):
+def test_bytecode_of_the_interpreters_and_pytest_is_kept_and_a_runs_own_is_not(built_j2, tmp_path, volume):
     project = copy_of(built_j2, tmp_path / "project")
-    volume = f"runs-test-{uuid.uuid4().hex[:8]}"
-    try:
-        make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
-        kept = in_volume(volume, "cd /cache/bytecode && find . -name '*.pyc'").split()
-        assert any(re.search(r"^\./opt/.*/python3\.12/(.*/)?__future__\.cpython-312\.pyc$", f) for f in kept)
-        assert any(re.search(r"^\./cache/pytest-[^/]+/cp312[^/]*/_pytest/", f) for f in kept)
-        # The run's environments, the wheel's modules and the tests were in the container alone.
-        assert all(f.startswith(("./opt/", "./cache/pytest-")) for f in kept), kept
-        # A second run finds all it needs there: it compiles nothing.
-        in_volume(volume, "touch /cache/before")
-        make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
-        assert in_volume(volume, "find /cache/bytecode -name '*.pyc' -newer /cache/before") == ""
-    finally:
-        subprocess.run(["docker", "volume", "rm", "--force", volume], capture_output=True)
+    make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
+    kept = in_volume(volume, "cd /cache/bytecode && find . -name '*.pyc'").split()
+    assert any(re.search(r"^\./opt/.*/python3\.12/(.*/)?__future__\.cpython-312\.pyc$", f) for f in kept)
+    assert any(re.search(r"^\./cache/pytest-[^/]+/cp312[^/]*/_pytest/", f) for f in kept)
+    # The run's environments, the wheel's modules and the tests were in the container alone.
+    assert all(f.startswith(("./opt/", "./cache/pytest-")) for f in kept), kept
+    # A second run finds all it needs there: it compiles nothing.
+    in_volume(volume, "touch /cache/before")
+    make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
+    assert in_volume(volume, "find /cache/bytecode -name '*.pyc' -newer /cache/before") == ""
 
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_a_damaged_cache_entry_is_made_again(built_j2, tmp_path):
+def test_a_damaged_cache_entry_is_made_again(built_j2, tmp_path, volume):
     project = copy_of(built_j2, tmp_path / "project")
-    volume = f"runs-test-{uuid.uuid4().hex[:8]}"
-    try:
-        make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
-        # An entry as two runs writing at once used to leave it: a folder without pytest.
-        in_volume(volume, "for e in /cache/pytest-*/cp312; do rm -rf $e; mkdir $e; done")
-        make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
-    finally:
-        subprocess.run(["docker", "volume", "rm", "--force", volume], capture_output=True)
+    make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
+    # An entry as two runs writing at once used to leave it: a folder without pytest.
+    in_volume(volume, "for e in /cache/pytest-*/cp312; do rm -rf $e; mkdir $e; done")
+    make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
 
 
 # ---- signals, locks, leftovers ---------------------------------------------------------------

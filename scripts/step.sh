@@ -155,8 +155,11 @@ run_in_container() {
   # at once: bash runs it only after a foreground command ends.
   local input=/dev/null sdist_failed=0 status=0 feed
   if [[ "${step}" == wheels* ]]; then
-    input=${io}.stdin
-    mkfifo "${input}"
+    # In a folder of the system's own: the checkout's file system may hold no pipes (WSL's /mnt).
+    pipe_dir=$(mktemp -d "${TMPDIR:-/tmp}/step-stdin.XXXXXX") ||
+      die "cannot write to ${TMPDIR:-/tmp}; set TMPDIR to a writable local folder"
+    input=${pipe_dir}/sdist
+    mkfifo "${input}" || die "cannot make a pipe in ${pipe_dir}; set TMPDIR to a local folder"
   fi
   run "${engine}" start --attach --interactive "${container}" <"${input}" &
   attached=$!
@@ -232,7 +235,8 @@ cleanup() {
   fi
   # A build of the sdist still running: the step failed before it was needed.
   [[ -z "${sdist_job:-}" ]] || kill "${sdist_job}" 2>/dev/null || true
-  [[ -z "${io:-}" ]] || rm -rf "${io}" "${io}.stdin"
+  [[ -z "${io:-}" ]] || rm -rf "${io}"
+  [[ -z "${pipe_dir:-}" ]] || rm -rf "${pipe_dir}"
 }
 
 run_on_host() {

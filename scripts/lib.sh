@@ -160,11 +160,13 @@ COMPLETE=.complete
 
 # Build an sdist or a wheel (uv build's --sdist or --wheel, $1) of SOURCE ($3) into OUTDIR ($4)
 # with interpreter PY ($2), the output in LOG ($5). The project's build requirements (one a line
-# in REQUIRES, $6, written by scripts/sdist.sh from pyproject.toml) are kept installed in an
-# environment of their own under CACHE_DIR: building there spares the isolated environment uv
-# would make, and byte-compile, afresh each time (0.4 s a build). A build that fails there for a
-# module or program missing (a backend's extra requirements, asked of it at build time) runs
-# again as usual, in an isolated environment. Without uv, pip builds wheels; sdists need uv.
+# in REQUIRES, $6, written by scripts/sdist.sh from pyproject.toml), when all are pinned, are
+# kept installed in an environment of their own under CACHE_DIR: building there spares the
+# isolated environment uv would make, and byte-compile, afresh each time (0.4 s a build), and
+# installs just what that would. A build that fails there for a module or program missing (a
+# backend's extra requirements, asked of it at build time) runs again as usual, in an isolated
+# environment, as do builds with a requirement not pinned, which may want a newer version. Without
+# uv, pip builds wheels; sdists need uv.
 build_dist() {
   local kind=$1 py=$2 src=$3 out=$4 log=$5 requires=${6:-} env
   if ! command -v uv >/dev/null 2>&1; then
@@ -173,7 +175,7 @@ build_dist() {
     return
   fi
   local build=(uv build --no-config "${kind}") out_args=(--out-dir "${out}" "${src}")
-  if [[ -s "${requires}" ]] && env=$(build_env "${py}" "${requires}" 2>"${log}"); then
+  if [[ -s "${requires}" ]] && pinned "${requires}" && env=$(build_env "${py}" "${requires}" 2>"${log}"); then
     UV_PYTHON_DOWNLOADS=never run "${build[@]}" --no-build-isolation --python "${env}/bin/python" "${out_args[@]}" >"${log}" 2>&1 && return
     grep -qE "ModuleNotFoundError|No module named|FileNotFoundError|command not found" "${log}" || return 1
   fi
@@ -182,6 +184,11 @@ build_dist() {
   UV_PYTHON_DOWNLOADS=never run "${build[@]}" --python "${py}" --offline "${out_args[@]}" >"${log}" 2>&1 && return
   grep -qF 'Failed to resolve requirements from' "${log}" || return 1
   UV_PYTHON_DOWNLOADS=never run "${build[@]}" --python "${py}" "${out_args[@]}" >"${log}" 2>&1
+}
+
+# Whether every requirement in file $1 names one version (name==1.2, with extras or a marker).
+pinned() {
+  ! grep -vqE '^[[:space:]]*[A-Za-z0-9][A-Za-z0-9._-]*(\[[^]]*\])?[[:space:]]*===?[[:space:]]*[^][[:space:],<>=!~;*]+[[:space:]]*(;.*)?$' "$1"
 }
 
 # Print the folder of the environment holding the build requirements in file $2 for interpreter

@@ -268,3 +268,21 @@ def required_image(variable, what):
             pytest.fail(f"{what} must run in CI, but {reason}")
         pytest.skip(reason)
     return image
+
+
+LIB = ROOT / "scripts" / "lib.sh"
+
+
+def shell(function, *args, env=None, check=True):
+    """Run a scripts/lib.sh function in bash with only the given settings; return (rc, out, err)."""
+    base = {"PATH": os.environ["PATH"], "PROG": "test"}
+    result = subprocess.run(
+        [shutil.which("bash"), "-c", f'source "{LIB}" && {function} "$@"', "bash", *args],
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(f"{function} failed: {result.stderr}")
+    return result.returncode, result.stdout, result.stderr

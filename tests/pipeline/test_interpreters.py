@@ -12,11 +12,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, make
+from conftest import ROOT, make, shell
 
 FAKEPYTHON = Path(__file__).resolve().parent / "fakepython.py"
-LIB = ROOT / "scripts" / "lib.sh"
-BASH = shutil.which("bash")
 
 
 def load(name):
@@ -72,21 +70,6 @@ def tree(tmp_path):
     fake_python(root / "pp310-pypy310_pp73" / "bin" / "python", "3.10.14", implementation="pypy")
     fake_python(root / "cp38-cp38" / "bin" / "python", "3.8.20")
     return root
-
-
-def shell(function, *args, env=None, check=True):
-    """Run a scripts/lib.sh function in bash with only the given settings; return (rc, out, err)."""
-    base = {"PATH": os.environ["PATH"], "PROG": "test"}
-    result = subprocess.run(
-        [BASH, "-c", f'source "{LIB}" && {function} "$@"', "bash", *args],
-        env={**base, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if check and result.returncode != 0:
-        pytest.fail(f"{function} failed: {result.stderr}")
-    return result.returncode, result.stdout, result.stderr
 
 
 def selected(env):

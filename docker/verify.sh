@@ -105,7 +105,9 @@ main() {
   pythons=$(select_pythons) || exit 1
   VERIFY_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/verify.XXXXXX")
   trap 'rm -rf "${VERIFY_ROOT}"' EXIT
-  local jobs=${JOBS:-$(nproc)}
+  local jobs=${JOBS:-$(nproc)} count
+  count=$(wc -l <<<"${pythons}")
+  ((jobs <= count)) || jobs=${count}
   say "testing $(basename -a "${all[@]}" | tr '\n' ' ')under $(cut -d' ' -f1 <<<"${pythons}" | tr '\n' ' ')(${jobs} at a time)"
   while read -r tag py; do
     if ((running >= jobs)); then

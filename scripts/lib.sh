@@ -138,18 +138,18 @@ kept_folder() {
   if [[ ! -f "${entry}/${COMPLETE}" ]]; then
     mkdir -p "${entry%/*}" && new=$(mktemp -d "${entry}.XXXXXX") || return 1
     if ! "$@" "${new}"; then
-      rm -rf "${new}"
+      remove_kept "${new}"
       return 1
     fi
     touch "${new}/${COMPLETE}"
     if [[ -f "${entry}/${COMPLETE}" ]]; then
       # Another run was quicker: keep its folder.
-      rm -rf "${new}"
+      remove_kept "${new}"
     else
       # A plain folder there is an older cache's, or damaged: set it aside first.
       if [[ -d "${entry}" && ! -L "${entry}" ]]; then
         old=$(mktemp -d "${entry}.damaged.XXXXXX") && mv -T "${entry}" "${old}" 2>/dev/null
-        rm -rf "${old}"
+        remove_kept "${old}"
       fi
       ln -s "${new##*/}" "${new}.link" && mv -T "${new}.link" "${entry}" || return 1
     fi
@@ -157,6 +157,11 @@ kept_folder() {
   (cd "${entry}" && pwd -P)
 }
 COMPLETE=.complete
+
+# Remove a kept folder, and its bytecode where that is kept apart (docker/entry.sh).
+remove_kept() {
+  rm -rf "$1" "${PYTHONPYCACHEPREFIX:+${PYTHONPYCACHEPREFIX}$1}"
+}
 
 # Build an sdist or a wheel (uv build's --sdist or --wheel, $1) of SOURCE ($3) into OUTDIR ($4)
 # with interpreter PY ($2), the output in LOG ($5). The project's build requirements (one a line
@@ -175,7 +180,7 @@ build_dist() {
     return
   fi
   local build=(uv build --no-config "${kind}") out_args=(--out-dir "${out}" "${src}")
-  if [[ -s "${requires}" ]] && pinned "${requires}" && env=$(build_env "${py}" "${requires}" 2>"${log}"); then
+  if kept_env_serves "${src}" "${requires}" && env=$(build_env "${py}" "${requires}" 2>"${log}"); then
     UV_PYTHON_DOWNLOADS=never run "${build[@]}" --no-build-isolation --python "${env}/bin/python" "${out_args[@]}" >"${log}" 2>&1 && return
     grep -qE "ModuleNotFoundError|No module named|FileNotFoundError|command not found" "${log}" || return 1
   fi
@@ -186,16 +191,24 @@ build_dist() {
   UV_PYTHON_DOWNLOADS=never run "${build[@]}" --python "${py}" "${out_args[@]}" >"${log}" 2>&1
 }
 
+# Whether the kept environment builds SOURCE ($1) as an isolated one would: it holds the build
+# requirements in file $2, all pinned, and setuptools is asked for no more (setup_requires, which
+# an isolated build installs and a build may use only if present).
+kept_env_serves() {
+  [[ -s "$2" ]] && pinned "$2" && ! grep -qs setup_requires "$1/setup.py" "$1/setup.cfg"
+}
+
 # Whether every requirement in file $1 names one version (name==1.2, with extras or a marker).
 pinned() {
   ! grep -vqE '^[[:space:]]*[A-Za-z0-9][A-Za-z0-9._-]*(\[[^]]*\])?[[:space:]]*===?[[:space:]]*[^][[:space:],<>=!~;*]+[[:space:]]*(;.*)?$' "$1"
 }
 
 # Print the folder of the environment holding the build requirements in file $2 for interpreter
-# $1, made once per requirements, interpreter and machine, and kept in CACHE_DIR/build-env.
+# $1, made once per requirements, interpreter and platform, and kept in CACHE_DIR/build-env.
 build_env() {
   local py=$1 requires=$2 key
-  key=$({ cat "${requires}" && readlink -f "$(command -v "${py}")" && uname -m; } | sha256sum) || return 1
+  # The image's platform too: manylinux and musllinux images hold interpreters at the same paths.
+  key=$({ cat "${requires}" && readlink -f "$(command -v "${py}")" && uname -m && echo "${AUDITWHEEL_PLAT:-}"; } | sha256sum) || return 1
   kept_folder "${CACHE_DIR:?}/build-env/${key:0:16}" make_build_env "${py}" "${requires}"
 }
 

@@ -62,8 +62,10 @@ DIST_PREFIX  := $(word 4,$(PROJECT))
 SDIST    := $(DIST_DIR)/$(DIST_PREFIX)-$(VERSION).tar.gz
 # The sdist the wheels are built from; it reaches DIST_DIR with the wheels that passed (or by make sdist).
 BUILT_SDIST := $(BUILD_DIR)/sdist/$(notdir $(SDIST))
+# The package's folders too: a file moved or removed changes its folder's time, not a file's.
 SOURCES  := $(wildcard setup.py setup.cfg pyproject.toml MANIFEST.in README.md LICENSE) \
-            $(shell find $(PACKAGE) -type f ! -name '*.pyc' ! -name '*.o' ! -name '*.so' 2>/dev/null)
+            $(if $(PACKAGE),$(shell find $(PACKAGE) ! -name '*.pyc' ! -name '*.o' ! -name '*.so' \
+                                     ! -name __pycache__ 2>/dev/null))
 # Each target's tools, a group of scripts/tools.txt (make, upload, index, lint, test), installed
 # on its first use and again when the pins change: $(call tools,GROUP...) names their stamps,
 # which scripts/tools.sh writes once a group is complete.
@@ -109,10 +111,11 @@ all: config wheels repair
 
 # When this run goes on to repair, one container builds, repairs and verifies: the wheels' rule
 # then only marks them out of date, and repair's builds them first. Its step builds the sdist
-# too, while the container starts, unless this run is to put the sdist in DIST_DIR first: the
+# too, while the container starts, unless this run is to put the sdist in DIST_DIR first or the
+# project's metadata cannot be read (scripts/sdist.sh then says why, before any container): the
 # sdist's rule then only marks it out of date (removed, so that make sees it changed).
 ONE_CONTAINER := $(filter all repair,$(or $(MAKECMDGOALS),all))
-SDIST_IN_STEP := $(if $(filter sdist,$(MAKECMDGOALS)),,$(ONE_CONTAINER))
+SDIST_IN_STEP := $(if $(filter sdist $(SDIST),$(MAKECMDGOALS)),,$(if $(PROJECT),$(ONE_CONTAINER)))
 
 .PHONY: sdist  ## build the source distribution into DIST_DIR
 sdist: $(SDIST)

@@ -151,11 +151,14 @@ def check_version(version):
             "remove that folder and run make again, which installs the tools afresh"
         ) from None
     try:
-        Version(version)
+        normal = str(Version(version))
     except InvalidVersion:
         raise Problem(
             f"version '{version}' is not a valid PEP 440 version; use one like 1.2.0 or 1.2.0rc1"
         ) from None
+    if normal != version:
+        # The sdist and wheels are named by the normal form, which make must know beforehand.
+        raise Problem(f"version '{version}' is spelled '{normal}' in file names; write it so")
     why = unpublishable(version)
     if why:
         print(f"{PROG}: warning: {why}: it builds, but make upload will refuse it", file=sys.stderr)

@@ -98,16 +98,19 @@ stage() {
 # in the background from the step's start, while the engine is asked and the container starts.
 start_sdist() {
   [[ "${step}" == wheels* && "${SDIST_STALE:-0}" == 1 ]] || return 0
-  "${here}/sdist.sh" "${BUILT_SDIST%/*}" &
+  # A process group of its own, which cleanup stops whole (uv and the backend too): a
+  # background job ignores Ctrl-C, and would finish an sdist of a source already changed.
+  setsid "${here}/sdist.sh" "${BUILT_SDIST%/*}" &
   sdist_job=$!
 }
 
 # Wait for the sdist; set sdist_inputs to its files, relative to its folder. Fails when its
 # build failed (which said why).
 sdist_ready() {
-  local job=${sdist_job:-}
-  sdist_job=""
-  [[ -z "${job}" ]] || wait "${job}" || return 1
+  if [[ -n "${sdist_job:-}" ]]; then
+    wait "${sdist_job}" || return 1
+    sdist_job=""
+  fi
   [[ -f "${BUILT_SDIST}" ]] || die "no sdist at ${BUILT_SDIST}; run 'make wheels' (not this script alone)"
   sdist_inputs=("${BUILT_SDIST##*/}")
   [[ ! -f "${BUILT_SDIST%/*}/build-requires.txt" ]] || sdist_inputs+=(build-requires.txt)
@@ -165,10 +168,18 @@ run_in_container() {
   attached=$!
   if [[ "${input}" != /dev/null ]]; then
     exec {feed}>"${input}"
-    if sdist_ready; then
-      tar -cf - -C "${BUILT_SDIST%/*}" "${sdist_inputs[@]}" >&"${feed}" || true
-    else
-      sdist_failed=1
+    # Waited for while the container runs: one that fails before it takes the sdist (a bad
+    # setting) has said why, and the sdist's build is stopped by cleanup.
+    while [[ -n "${sdist_job:-}" ]] && kill -0 "${sdist_job}" 2>/dev/null && kill -0 "${attached}" 2>/dev/null; do
+      ! make_stopped || exit 143
+      sleep 0.05
+    done
+    if kill -0 "${attached}" 2>/dev/null; then
+      if sdist_ready; then
+        tar -cf - -C "${BUILT_SDIST%/*}" "${sdist_inputs[@]}" >&"${feed}" || true
+      else
+        sdist_failed=1
+      fi
     fi
     exec {feed}>&-
   fi
@@ -234,7 +245,7 @@ cleanup() {
       warn "could not remove container ${container}; the next make removes it, or: ${engine} rm --force ${container}"
   fi
   # A build of the sdist still running: the step failed before it was needed.
-  [[ -z "${sdist_job:-}" ]] || kill "${sdist_job}" 2>/dev/null || true
+  [[ -z "${sdist_job:-}" ]] || kill -- "-${sdist_job}" 2>/dev/null || true
   [[ -z "${io:-}" ]] || rm -rf "${io}"
   [[ -z "${pipe_dir:-}" ]] || rm -rf "${pipe_dir}"
 }
@@ -266,10 +277,14 @@ publish_release() {
   stage_files "${WHEELHOUSE}" "${made[@]}"
   stage_files "${DIST_DIR}" "${BUILT_SDIST}"
   commit_files
-  # Older wheels of this project for this target would be uploaded with the new ones.
+  # Older wheels of this project for this target, and its older sdists, would be uploaded with
+  # the new ones.
   while IFS= read -r -d '' old; do
     [[ " ${made[*]##*/} " == *" ${old##*/} "* ]] || rm -f "${old}"
   done < <(find "${WHEELHOUSE}" -maxdepth 1 -name "$(target_wheels)" -print0)
+  if [[ -n "${DIST_PREFIX:-}" ]]; then
+    find "${DIST_DIR}" -maxdepth 1 -name "${DIST_PREFIX}-*.tar.gz" ! -name "${BUILT_SDIST##*/}" -delete
+  fi
   printf '%s\n' "${made[@]##*/}" >"${BUILD_DIR}/published"
   say "$(printf '%s\n' "${made[@]##*/}" | sed "s|^|${WHEELHOUSE}/|" | paste -sd' ') ${DIST_DIR}/${BUILT_SDIST##*/}"
 }

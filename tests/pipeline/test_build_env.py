@@ -23,3 +23,16 @@ def test_only_pinned_requirements_are_kept(tmp_path, requires, kept):
     listed.write_text(requires)
     rc, _, _ = shell("pinned", str(listed), check=False)
     assert (rc == 0) == kept
+
+
+@pytest.mark.parametrize(
+    ("setup_cfg", "kept"),
+    [("[options]\npackages = pkg\n", True), ("[options]\nsetup_requires = six==1.16.0\n", False)],
+)
+def test_setuptools_asked_for_more_builds_isolated(tmp_path, setup_cfg, kept):
+    # An isolated build installs setup_requires; a build may use them only if they are there.
+    (tmp_path / "setup.cfg").write_text(setup_cfg)
+    listed = tmp_path / "build-requires.txt"
+    listed.write_text("setuptools==82.0.0\n")
+    rc, _, _ = shell("kept_env_serves", str(tmp_path), str(listed), check=False)
+    assert (rc == 0) == kept

@@ -153,3 +153,11 @@ def test_no_build_requirements_when_the_check_fails(tmp_path):
     result = identify(tmp_path, {"pyproject.toml": pyproject}, "--check", "--build-requires")
     assert (result.returncode, result.stdout) == (1, "")
     assert "gives no version" in result.stderr
+
+
+def test_a_version_not_in_its_normal_form_is_refused_with_the_normal_one(tmp_path):
+    # The sdist and wheel are named by the normal form: make must name them the same beforehand.
+    pyproject = PYPROJECT.format(name="req", version='version = "1.0.0-RC1"')
+    result = identify(tmp_path, {"pyproject.toml": pyproject}, "--check")
+    assert result.returncode == 1
+    assert "version '1.0.0-RC1' is spelled '1.0.0rc1' in file names" in result.stderr

@@ -193,6 +193,16 @@ def test_a_full_make_whose_sdist_fails_says_only_why_and_leaves_nothing(engine, 
 
 @pytest.mark.container
 @pytest.mark.slow
+def test_a_new_version_replaces_the_old_wheel_and_sdist(built_j2, tmp_path):
+    project = copy_of(built_j2, tmp_path / "project")
+    set_version(project, "9.9.9")
+    make(project, PYTHONS)
+    assert [p.name for p in (project / "dist").iterdir()] == [f"{PREFIX}-9.9.9.tar.gz"]
+    assert [p.name.split("-")[1] for p in (project / "wheelhouse").iterdir()] == ["9.9.9"]
+
+
+@pytest.mark.container
+@pytest.mark.slow
 def test_no_tests_found_says_so_not_fix_the_package(built_j2, tmp_path):
     project = copy_of(built_j2, tmp_path / "project")
     (project / "no-tests").mkdir()

@@ -303,7 +303,7 @@ main() {
     *) die "unknown step '${step}'; use wheels, repair, wheels+repair, verify or config" ;;
   esac
   check_target
-  [[ "${JOBS:-1}" =~ ^[1-9][0-9]*$ ]] || die "JOBS=${JOBS} is not a positive whole number; use e.g. JOBS=2"
+  [[ "${JOBS-1}" =~ ^[1-9][0-9]*$ ]] || die "JOBS=${JOBS} is not a positive whole number; use e.g. JOBS=2"
   check_switch STRIP "strip the libraries" "keep symbols"
   check_python_switches
   if [[ "${step}" == config ]]; then

@@ -32,6 +32,7 @@ def assert_fails_clearly(result, message):
     ("settings", "message"),
     [
         (["JOBS=-1"], "JOBS=-1 is not a positive whole number"),
+        (["JOBS="], "JOBS= is not a positive whole number"),
         (["STRIP=yes"], "STRIP=yes must be 1"),
         (["CONTAINER_ENGINE=/nonexistent/docker"], "CONTAINER_ENGINE=/nonexistent/docker is not installed"),
         (["CONTAINER_ENGINE=docker", "DOCKER_HOST=unix:///nonexistent.sock"], "daemon does not answer"),

@@ -26,10 +26,7 @@ check_one() {
   runner=$(pytest_for "${tag}" "${py}") || return 1
   if command -v uv >/dev/null 2>&1; then
     run uv venv --quiet --no-project --python "${py}" "${root}/venv" || return 1
-    # From the cache alone when it holds all that is needed (no round trip to the index, which
-    # costs more than the install); from the index otherwise.
-    local install=(uv pip install --quiet --python "${root}/venv/bin/python" "${wheels[@]}" "${needs[@]}")
-    run "${install[@]}" --offline 2>/dev/null || run "${install[@]}" || {
+    from_cache_first uv pip install --quiet --python "${root}/venv/bin/python" "${wheels[@]}" "${needs[@]}" || {
       unmet "${tag}" "${root}" "${needs[@]}"
       return 1
     }
@@ -55,9 +52,7 @@ pytest_for() {
 install_pytest() {
   local py=$1 target=$2
   if command -v uv >/dev/null 2>&1; then
-    # From the cache alone when it holds pytest, as for the wheel: no round trip to the index.
-    local install=(uv pip install --quiet --compile-bytecode --python "${py}" --target "${target}" "pytest==${PYTEST_VERSION}")
-    run "${install[@]}" --offline >&2 2>/dev/null || run "${install[@]}" >&2
+    from_cache_first uv pip install --quiet --compile-bytecode --python "${py}" --target "${target}" "pytest==${PYTEST_VERSION}" >&2
   else
     run "${py}" -m pip install --quiet --target "${target}" "pytest==${PYTEST_VERSION}" >&2
   fi

@@ -215,8 +215,14 @@ build_env() {
 make_build_env() {
   local py=$1 requires=$2 env=$3
   run uv venv --quiet --no-project --python "${py}" "${env}" >&2 || return 1
-  local install=(uv pip install --quiet --compile-bytecode --python "${env}/bin/python" -r "${requires}")
-  run "${install[@]}" --offline >&2 2>/dev/null || run "${install[@]}" >&2
+  from_cache_first uv pip install --quiet --compile-bytecode --python "${env}/bin/python" -r "${requires}" >&2
+}
+
+# Run a uv command from its cache alone first, when that holds all it needs (no round trip to
+# the index, which costs more than the install and fails when the network does); else again, with
+# the index.
+from_cache_first() {
+  run "$@" --offline 2>/dev/null || run "$@"
 }
 
 # docker/entry.sh's status when the sdist did not come on its stdin: scripts/step.sh says why.

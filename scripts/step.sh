@@ -170,10 +170,7 @@ run_in_container() {
     exec {feed}>"${input}"
     # Waited for while the container runs: one that fails before it takes the sdist (a bad
     # setting) has said why, and the sdist's build is stopped by cleanup.
-    while [[ -n "${sdist_job:-}" ]] && kill -0 "${sdist_job}" 2>/dev/null && kill -0 "${attached}" 2>/dev/null; do
-      ! make_stopped || exit 143
-      sleep 0.05
-    done
+    [[ -z "${sdist_job:-}" ]] || while_running "${sdist_job}" "${attached}"
     if kill -0 "${attached}" 2>/dev/null; then
       if sdist_ready; then
         tar -cf - -C "${BUILT_SDIST%/*}" "${sdist_inputs[@]}" >&"${feed}" || true
@@ -183,19 +180,26 @@ run_in_container() {
     fi
     exec {feed}>&-
   fi
-  # Looked at ten times a second: the run ends that soon after make is stopped.
-  while kill -0 "${attached}" 2>/dev/null; do
-    if make_stopped; then
-      exit 143
-    fi
-    sleep 0.1
-  done
+  while_running "${attached}"
   wait "${attached}" || status=$?
   ((sdist_failed == 0)) || exit 1
   [[ "${status}" != "${NO_INPUTS}" ]] || die "the sdist did not reach the container; run make again"
   ((status == 0)) || exit "${status}"
   rm -rf "${io}/out"
   run "${engine}" cp "${container}:/io/out" "${io}/out"
+}
+
+# Wait while all of processes $@ run, looking twenty times a second: the step ends that soon
+# after make is stopped.
+while_running() {
+  local pid
+  while true; do
+    for pid in "$@"; do
+      kill -0 "${pid}" 2>/dev/null || return 0
+    done
+    ! make_stopped || exit 143
+    sleep 0.05
+  done
 }
 
 # Remove the containers of this checkout that an earlier make left when it was killed outright

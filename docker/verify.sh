@@ -23,7 +23,10 @@ check_one() {
   fi
   [[ ! -s "${requirements}" ]] || needs=(-r "${requirements}")
   local runner
-  runner=$(pytest_for "${tag}" "${py}") || return 1
+  runner=$(pytest_for "${tag}" "${py}") || {
+    echo "pytest ${PYTEST_VERSION} could not be installed under ${tag} (output above); check the network and PYTEST_VERSION" >"${root}/why"
+    return 1
+  }
   if command -v uv >/dev/null 2>&1; then
     run uv venv --quiet --no-project --python "${py}" "${root}/venv" || return 1
     from_cache_first uv pip install --quiet --python "${root}/venv/bin/python" "${wheels[@]}" "${needs[@]}" || {

@@ -259,6 +259,17 @@ def test_bytecode_of_the_interpreters_and_pytest_is_kept_and_a_runs_own_is_not(b
 
 @pytest.mark.container
 @pytest.mark.slow
+def test_pytest_that_cannot_be_installed_is_named_not_the_package(built_j2, tmp_path, volume):
+    project = copy_of(built_j2, tmp_path / "project")
+    result = make(project, "verify", PYTHONS, "PYTEST_VERSION=0.0.1", f"CACHE_VOLUME={volume}", check=False)
+    # uv's own reason stands above, prefixed with the interpreter; the step's one line names pytest.
+    assert result.returncode != 0
+    (verdict,) = [line for line in result.stderr.splitlines() if line.startswith("verify: error:")]
+    assert "pytest 0.0.1 could not be installed under cp312" in verdict, result.stderr
+
+
+@pytest.mark.container
+@pytest.mark.slow
 def test_a_damaged_cache_entry_is_made_again(built_j2, tmp_path, volume):
     project = copy_of(built_j2, tmp_path / "project")
     make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")

@@ -276,7 +276,9 @@ def test_a_path_the_fork_drops_from_its_list_is_left_alone_and_new_paths_are_mer
     tpl = make_template(tmp_path / "template")
     fork = clone(tpl, tmp_path / "fork")
     listed = fork / template.PIPELINE_LIST
-    listed.write_text(listed.read_text().replace("\nbench/\n", "\n"))
+    text = listed.read_text()
+    assert "\nbench/\n" in text
+    listed.write_text(text.replace("\nbench/\n", "\n"))
     commit(fork, "bench/ is the fork's own")
     dropped = sorted(p for p in (fork / "bench").iterdir() if p.is_file())[0].relative_to(fork)
     kept = (fork / dropped).read_bytes()

@@ -96,3 +96,12 @@ def test_other_tests_are_run_though_nothing_else_changed(built_project, tmp_path
     error = one_error(make(built_project, f"TESTS={failing}", check=False))
     assert "the tests failed under cp39 " in error
     assert snapshot(built_project, "wheelhouse", "dist") == before
+
+
+def test_the_package_tests_own_strict_settings_apply_in_the_container(built_project):
+    # The settings beside the package's tests (which forks keep) make a warning an error there.
+    (built_project / PACKAGE_TESTS / "test_warns.py").write_text(
+        "import warnings\n\n\ndef test_warns():\n    warnings.warn('deprecated', DeprecationWarning)\n"
+    )
+    error = one_error(make(built_project, "verify", "PYTHONS=cp312", check=False))
+    assert "the tests failed under cp312 " in error

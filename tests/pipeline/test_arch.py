@@ -2,6 +2,7 @@
 
 import platform
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -65,14 +66,31 @@ def test_an_image_for_another_target_is_refused(engine, project, settings, messa
     assert not (project / ".build" / "wheels").exists()
 
 
+def unregistered_qemu():
+    """A command prefix under which binfmt_misc lists nothing, whatever this machine registered:
+    an empty tmpfs over it, in a mount namespace of the command's own."""
+    prefix = [
+        "unshare",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        'mount -t tmpfs none "$0" && exec "$@"',
+        str(BINFMT),
+    ]
+    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot hide binfmt_misc in a mount namespace here: {probe.stderr.strip()[:200]}")
+    return prefix
+
+
 def test_missing_qemu_is_named_with_how_to_register_it(engine, project):
-    missing = [arch for arch in ("s390x", "ppc64le") if not (BINFMT / f"qemu-{arch}").exists()]
-    if not missing:
-        pytest.skip("QEMU is registered for every architecture tried")
-    arch = missing[0]
-    result = make(project, "wheels", f"ARCH={arch}", "CONTAINER_ENGINE=docker", check=False)
+    result = make(
+        project, "wheels", "ARCH=s390x", "CONTAINER_ENGINE=docker", check=False, prefix=unregistered_qemu()
+    )
     assert result.returncode != 0
     assert (
-        f"/proc/sys/fs/binfmt_misc/qemu-{arch} is missing; "
-        f"register it with 'docker run --privileged --rm tonistiigi/binfmt --install {arch}'"
+        "/proc/sys/fs/binfmt_misc/qemu-s390x is missing; "
+        "register it with 'docker run --privileged --rm tonistiigi/binfmt --install s390x'"
     ) in result.stderr
+    assert not (project / ".build" / "wheels").exists()

@@ -313,6 +313,19 @@ def required_image(variable, what):
     return image
 
 
+def unshared(*options):
+    """A command prefix that runs a command in namespaces of its own (unshare's OPTIONS), as root
+    of a user namespace: a machine without some of its parts (network, mounts) for that command
+    alone. The test is skipped where such namespaces cannot be made."""
+    prefix = ["unshare", "--map-root-user", *options]
+    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(
+            f"cannot make namespaces here (unshare {' '.join(options)}): {probe.stderr.strip()[:200]}"
+        )
+    return prefix
+
+
 LIB = ROOT / "scripts" / "lib.sh"
 
 

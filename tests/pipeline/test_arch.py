@@ -2,12 +2,11 @@
 
 import platform
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import is_repaired, make, required_image
+from conftest import is_repaired, make, required_image, unshared
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 
@@ -69,19 +68,7 @@ def test_an_image_for_another_target_is_refused(engine, project, settings, messa
 def unregistered_qemu():
     """A command prefix under which binfmt_misc lists nothing, whatever this machine registered:
     an empty tmpfs over it, in a mount namespace of the command's own."""
-    prefix = [
-        "unshare",
-        "--map-root-user",
-        "--mount",
-        "sh",
-        "-c",
-        'mount -t tmpfs none "$0" && exec "$@"',
-        str(BINFMT),
-    ]
-    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"cannot hide binfmt_misc in a mount namespace here: {probe.stderr.strip()[:200]}")
-    return prefix
+    return [*unshared("--mount"), "sh", "-c", 'mount -t tmpfs none "$0" && exec "$@"', str(BINFMT)]
 
 
 def test_missing_qemu_is_named_with_how_to_register_it(engine, project):

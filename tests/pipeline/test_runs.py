@@ -277,7 +277,7 @@ def test_pytest_that_cannot_be_installed_is_named_not_the_package(built_j2, tmp_
     # The container's only index: a folder in the cache volume that has pytest, but not 0.0.1. So
     # the run needs no network, and fails for the version alone.
     links = tmp_path / "links"
-    fake_wheel(links, "pytest-8.4.2-py3-none-any.whl")
+    fake_wheel(links, "pytest-1.0-py3-none-any.whl")
     in_volume(volume, "mkdir -p /cache/links && tar -x -C /cache/links", stdin=tar_of(links))
     index = {
         "UV_NO_INDEX": "1",

@@ -23,7 +23,7 @@ def test_passes():
 def run_suite(tmp_path, reason, ci, workers):
     """pytest over one skipping test, with this suite's conftest.py as its plugin."""
     (tmp_path / "test_skips.py").write_text(SKIPS.format(reason=reason))
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env = {k: v for k, v in os.environ.items() if k != "CI" and not k.startswith("PYTEST_")}
     env["PYTHONPATH"] = str(ROOT / "tests" / "pipeline")
     if ci:
         env["CI"] = "true"

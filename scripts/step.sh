@@ -143,6 +143,13 @@ run_in_container() {
   for var in PYTHONS FREE_THREADED PRERELEASE TEST_REQUIRES PLAT STRIP SOURCE_DATE_EPOCH JOBS V TIMINGS PYTEST_VERSION; do
     [[ -n "${!var:-}" ]] && envs+=(-e "${var}=${!var}")
   done
+  # The index settings of uv and pip reach their installs in the container too (a mirror, or a
+  # folder of wheels in the cache volume); by name alone, so that a URL's password stays off
+  # the engine's command line.
+  for var in UV_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_EXTRA_INDEX_URL UV_FIND_LINKS UV_NO_INDEX \
+    PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_FIND_LINKS PIP_NO_INDEX; do
+    [[ -z "${!var:-}" ]] || envs+=(-e "${var}")
+  done
   # The scripts need bash; without it the engine would only say "exec ... no such file".
   local no_bash="${PROG}: error: image ${MANYLINUX_IMAGE} has no bash, which the build scripts need; set MANYLINUX_IMAGE to a manylinux image"
   # shellcheck disable=SC2016 # $0 and $@ are the inner shell's

@@ -35,7 +35,8 @@ install_groups() {
   while read -r pin; do
     packages+=(--reinstall-package "${pin%%[=<>~!;[ ]*}")
   done <"${requirements}"
-  run "${uv}" pip install "${quiet[@]}" --python "${venv}/bin/python" "${packages[@]}" \
+  # From uv's cache alone when it holds every pin (offline, or no round trip to the index).
+  from_cache_first "${uv}" pip install "${quiet[@]}" --python "${venv}/bin/python" "${packages[@]}" \
     --requirement "${requirements}" || {
     rm -f "${requirements}"
     return 1
@@ -84,7 +85,7 @@ create() {
 }
 
 fail() {
-  die "installing the tools failed (see above); check the network (uv reads UV_INDEX_URL, not pip.conf) or the pins in scripts/tools.txt"
+  die "installing the tools failed (see above): uv's cache lacks some and the index ${UV_INDEX_URL:-${UV_DEFAULT_INDEX:-https://pypi.org/simple}} did not serve them; check the network (uv reads UV_INDEX_URL, not pip.conf) or the pins in scripts/tools.txt"
 }
 
 main() {

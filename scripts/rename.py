@@ -452,6 +452,7 @@ def change(renames, writes, use_git):
     {path now: (path after the renames, new bytes)} of writes. The new contents are written beside
     their files first; the renames and swaps, short, are made with signals held, and undone if
     one fails."""
+    index = index_moves(renames) if use_git else ""
     staged = []
     try:
         for name, (_, data) in writes.items():
@@ -466,7 +467,6 @@ def change(renames, writes, use_git):
                 f"cannot write {staged[-1]} ({err.strerror}); nothing was changed: fix that, run again"
             ) from None
         raise
-    index = index_moves(renames) if use_git else ""
     done = []
 
     def swap(source, target):

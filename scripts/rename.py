@@ -584,9 +584,9 @@ def run(env):
     say(f"  recorded  {template.RECORD}: the package files above, and the template ({came_from})")
     if use_git and not commit:
         print(
-            f"{PROG}: warning: no branch of {url or 'a git remote'} is in this checkout's history, so "
-            f"the template's commit it started from is unknown; set commit in {template.RECORD} to it "
-            "before make update-template",
+            f"{PROG}: warning: {f'no branch of {url}' if url else 'no git remote'} is in this checkout's "
+            f"history, so the template commit it started from is unknown; set commit in {template.RECORD} "
+            "to it before make update-template",
             file=sys.stderr,
         )
     reformat([moved(name, renames) for name in rewritten if name.endswith((".py", ".pyi", ".md"))])

@@ -152,7 +152,9 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     assert renamed["url"] == record["url"]
     assert (renamed["commit"], renamed["example"]) == (record["commit"], record["example"])
     if not record["commit"]:
-        assert re.search(r"^rename: warning: .*template's commit .* is unknown", result.stderr, re.M)
+        assert re.search(
+            r"^rename: warning: .*template commit it started from is unknown", result.stderr, re.M
+        )
 
     # An ordinary diff: the package's files show as renamed.
     status = git(repo, "status", "--porcelain")

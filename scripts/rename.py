@@ -371,18 +371,18 @@ def shipped_files(record):
 
 
 def template_commit(url):
-    """The newest commit of HEAD's history that is on a branch of the template's repository (url):
-    where this checkout left the template, before any commit of its own; the fork's own commits are
-    on no branch of the template. Empty when no remote of that URL has a branch in HEAD's history:
-    a repository made with GitHub's "Use this template" starts with a commit of its own."""
-    if not url:
-        return ""
-    remotes = [
-        name for name in git("remote").stdout.split() if git("remote", "get-url", name).stdout.strip() == url
-    ]
+    """The newest commit of HEAD's history that is on a branch of the template's repository (the
+    remote whose URL is url, else origin): where this checkout left the template, before any commit
+    of its own, since the fork's own commits are on no branch of the template. Empty when no such
+    branch is in HEAD's history: a repository made with GitHub's "Use this template" starts with a
+    commit of its own."""
+    remotes = git("remote").stdout.split()
+    # The record's url may spell the repository otherwise (ssh, https) than the remote.
+    named = [name for name in remotes if git("remote", "get-url", name).stdout.strip() == url]
+    named = named or [name for name in remotes if name == "origin"]
     branches = [
         sha
-        for name in remotes
+        for name in named
         for sha in git("for-each-ref", "--format=%(objectname)", f"refs/remotes/{name}/").stdout.split()
     ]
     if not branches:
@@ -657,6 +657,9 @@ def main():
     # A file name that is not UTF-8 is printed as the bytes it is.
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(errors="surrogateescape")
+    # kill (of make's process group) stops rename as Ctrl-C does: what it wrote aside is removed.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGHUP, signal.default_int_handler)
     try:
         run(os.environ)
     except Refused as reason:

@@ -5,6 +5,7 @@ project that has already been renamed. Only the package files the template shipp
 package_files) are rewritten: never the pipeline's files, nor files the user added.
 """
 
+import contextlib
 import errno
 import itertools
 import os
@@ -13,7 +14,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 import template
@@ -272,11 +275,13 @@ def test_outside_git_files_are_moved_and_rewritten(project):
     assert not (project / package).exists()
 
 
-def test_the_record_names_the_template_commit_the_fork_started_from(repo, tmp_path):
+@pytest.mark.parametrize("url", ["", "https://example.org/the-template-spelled-otherwise.git"])
+def test_the_record_names_the_template_commit_the_fork_started_from(repo, tmp_path, url):
     """Not the fork's own commit made before the rename (a Makefile setting here): make
     update-template merges the template's changes since the recorded commit, and would undo the
-    fork's edits if it took them for the template's."""
-    template.write_record(repo, {**template.read_record(repo), "url": "", "commit": ""})
+    fork's edits if it took them for the template's. The template is the remote origin, whose URL
+    the record's url may spell otherwise."""
+    template.write_record(repo, {**template.read_record(repo), "url": url, "commit": ""})
     git(repo, "commit", "-q", "--allow-empty", "-am", "The template, as it ships")
     started = git(repo, "rev-parse", "HEAD").strip()
     upstream = tmp_path / "template.git"
@@ -290,8 +295,8 @@ def test_the_record_names_the_template_commit_the_fork_started_from(repo, tmp_pa
     commit(repo, "The fork's own setting")
     result = rename(repo, "NAME=own-setting")
     record = template.read_record(repo)
-    assert (record["url"], record["commit"]) == (str(upstream), started)
-    assert f"the template ({upstream} at {started[:12]})" in result.stdout
+    assert (record["url"], record["commit"]) == (url or str(upstream), started)
+    assert f"the template ({url or upstream} at {started[:12]})" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -443,6 +448,54 @@ def test_a_rename_stopped_at_any_step_leaves_the_project_whole_or_unchanged(
     # Every file written and renamed, and both sides of the line when a signal can stop it.
     assert step > 10
     assert outcomes == ({"unchanged", "renamed"} if fault == "signal" else {"unchanged"})
+
+
+def started_a_command(run, timeout=60):
+    """Wait until the process has a child (rename's first git): its own code, and its signal
+    handlers, are running; return when that was."""
+    children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
+    deadline = time.monotonic() + timeout
+    with contextlib.suppress(FileNotFoundError):  # it has ended
+        while not children.read_text().split():
+            assert time.monotonic() < deadline, "rename started no command"
+            time.sleep(0.001)
+    return time.monotonic()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_at_any_moment_leaves_the_project_whole_or_unchanged(repo, tmp_path, sent):
+    """rename.py as make runs it, signalled at moments spread over its run (Ctrl-C, or a kill of
+    make's process group): each time the project is as it was or wholly renamed, and the signal
+    ends rename with one line, not a traceback."""
+    env = {**os.environ, "NAME": "signalled-pkg", "LIB": "signalledc"}
+    env.pop("TOOLS_BIN", None)  # no ruff: it formats after the change phase
+    command = [sys.executable, "scripts/rename.py"]
+    reference = shutil.copytree(repo, tmp_path / "reference", symlinks=True)
+    run = subprocess.Popen(command, cwd=reference, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    began = started_a_command(run)
+    _, err = run.communicate()
+    assert run.returncode == 0, err
+    took = time.monotonic() - began
+    before, renamed = tree(repo), tree(reference)
+    for eighth in range(8):
+        run = subprocess.Popen(
+            command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        time.sleep(max(0, started_a_command(run) + took * eighth / 8 - time.monotonic()))
+        run.send_signal(sent)
+        out, err = run.communicate()
+        assert "Traceback" not in err, err
+        errors = [line for line in err.splitlines() if ": error: " in line]
+        if errors:
+            assert [line.split("; ")[0] for line in errors] == ["rename: error: interrupted"], err
+            assert run.returncode == 130
+        else:  # it was done before the signal came, or exiting, its handlers gone
+            assert "rename: done;" in out, err
+            assert run.returncode in (0, -sent)
+        assert tree(repo) in (before, renamed), f"half renamed at {eighth}/8 of the run"
+        git(repo, "reset", "-q", "--hard")
+        git(repo, "clean", "-q", "-fd")
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ KEEP = re.compile(r"rename:\s*keep")
 VALID_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 VALID_LIB = re.compile(r"[a-z][a-z0-9_]*")
 # The wheel's file name holds the name, the version and the platform tags, and no file name may be
-# longer than 255 bytes.
+# longer than 255 bytes (nor the library's, with its prefixes and suffixes).
 MAX_NAME = 100
 # Beside a name, these make another name: spanning_tree is not tree.
 WORD = "A-Za-z0-9_"
@@ -165,6 +165,10 @@ def check_layout(name, ident, env):
 
 def check_lib(lib, current):
     """Raise Refused unless LIB is a new, valid name for a library the tree has."""
+    if len(lib) > MAX_NAME:
+        raise Refused(
+            f"LIB is {len(lib)} characters long, and at most {MAX_NAME} are allowed; pick a shorter name"
+        )
     if not VALID_LIB.fullmatch(lib):
         raise Refused(
             f"LIB '{lib}' is not a valid library name; use a-z, 0-9 and '_', starting with a letter"

@@ -112,6 +112,11 @@ def test_a_bad_name_is_refused(name, reason):
         rename.check_name(name, "old-graphs")
 
 
+def test_a_library_name_too_long_for_its_file_names_is_refused():
+    with pytest.raises(rename.Refused, match="LIB is 101 characters long, and at most 100"):
+        rename.check_lib("c" * 101, "ogc")
+
+
 def test_a_name_gives_its_normal_form_and_import_name():
     assert rename.check_name("My.Fine__Pkg", "old-graphs") == ("my-fine-pkg", "my_fine_pkg")
 

@@ -382,7 +382,7 @@ def template_commit(url):
     commit of its own."""
     remotes = git("remote").stdout.split()
     # The record's url may spell the repository otherwise (ssh, https) than the remote.
-    named = [name for name in remotes if git("remote", "get-url", name).stdout.strip() == url]
+    named = [name for name in remotes if git("remote", "get-url", name, check=False).stdout.strip() == url]
     named = named or [name for name in remotes if name == "origin"]
     branches = [
         sha

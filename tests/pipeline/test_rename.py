@@ -371,6 +371,9 @@ def test_file_names_that_are_not_utf8_move_with_their_folder(repo):
     assert result.returncode == 0, err
     assert b"rename: done;" in result.stdout
     assert (repo / "odd_names" / odd).read_text() == f"import {package}\n"
+    # Staged as moved, as every file of the folder: none shows as deleted, nor as new.
+    status = git(repo, "status", "--porcelain")
+    assert not re.search(r"^(\?\?|D.|.D) ", status, re.M), status
     assert re.search(rf"warning: .*{re.escape(odd)}.*mention the old names", err), err
 
 

@@ -121,7 +121,7 @@ def test_a_name_gives_its_normal_form_and_import_name():
     assert rename.check_name("My.Fine__Pkg", "old-graphs") == ("my-fine-pkg", "my_fine_pkg")
 
 
-def test_setup_cfg_and_license_get_the_fields_given():
+def test_setup_cfg_gets_the_fields_given():
     text = "author = A\nurl = u\n"
     cfg = rename.set_fields("setup.cfg", text, text, {"author": "Ada \\1", "url": ""})
     assert cfg == "author = Ada \\1\nurl = u\n"

@@ -275,12 +275,10 @@ def test_outside_git_files_are_moved_and_rewritten(project):
     assert not (project / package).exists()
 
 
-@pytest.mark.parametrize("url", ["", "https://example.org/the-template-spelled-otherwise.git"])
-def test_the_record_names_the_template_commit_the_fork_started_from(repo, tmp_path, url):
-    """Not the fork's own commit made before the rename (a Makefile setting here): make
-    update-template merges the template's changes since the recorded commit, and would undo the
-    fork's edits if it took them for the template's. The template is the remote origin, whose URL
-    the record's url may spell otherwise."""
+def fork_with_an_own_setting(repo, tmp_path, url=""):
+    """Make repo a clone of a template repository (a bare one, its remote origin), then give it a
+    Makefile setting of its own, committed before any rename; return the template and the commit
+    the fork started from."""
     template.write_record(repo, {**template.read_record(repo), "url": url, "commit": ""})
     git(repo, "commit", "-q", "--allow-empty", "-am", "The template, as it ships")
     started = git(repo, "rev-parse", "HEAD").strip()
@@ -293,10 +291,36 @@ def test_the_record_names_the_template_commit_the_fork_started_from(repo, tmp_pa
     assert setting != makefile.read_text()
     makefile.write_text(setting)
     commit(repo, "The fork's own setting")
+    return upstream, started
+
+
+@pytest.mark.parametrize("url", ["", "https://example.org/the-template-spelled-otherwise.git"])
+def test_the_record_names_the_template_commit_the_fork_started_from(repo, tmp_path, url):
+    """Not the fork's own commit made before the rename. The template is the remote origin, whose
+    URL the record's url may spell otherwise."""
+    upstream, started = fork_with_an_own_setting(repo, tmp_path, url)
     result = rename(repo, "NAME=own-setting")
     record = template.read_record(repo)
     assert (record["url"], record["commit"]) == (url or str(upstream), started)
     assert f"the template ({url or upstream} at {started[:12]})" in result.stdout
+
+
+def test_an_update_after_the_rename_keeps_the_forks_own_setting(repo, tmp_path):
+    """make update-template merges the template's changes since the recorded commit: had rename
+    recorded the fork's own commit, the update would take the fork's setting for the template's,
+    and undo it."""
+    upstream, _ = fork_with_an_own_setting(repo, tmp_path)
+    rename(repo, "NAME=own-setting")
+    commit(repo, "Rename the project")
+    later = tmp_path / "later"
+    git(tmp_path, "clone", "-q", str(upstream), str(later))
+    with (later / "MANUAL.md").open("a") as manual:
+        manual.write("\nThe template moves on.\n")
+    commit(later, "The template moves on")
+    git(later, "push", "-q", "origin", "HEAD")
+    make(repo, "update-template")
+    assert (repo / "MANUAL.md").read_text().endswith("\nThe template moves on.\n")
+    assert re.search(r"^TEST_REQUIRES\s*\?= six", (repo / "Makefile").read_text(), re.M)
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,9 @@ ALLOWED = {
     "needs Python 3.11+": "needs a tools Python 3.10, which lacks tomllib; the tools here run on a newer one",
     "commit them, or use FORCE=1": "test_rename.py asserts it as a regular expression "
     r"(uncommitted changes \(README\.md\).*FORCE=1), which the collector does not read",
+    "nothing was changed: fix that, run again": "rename's all-or-nothing change phase: the write and "
+    "rename failures are asserted by test_rename.py's fault injection as a regular expression "
+    "(cannot (write|rename) .*; nothing was changed), and git update-index fails only on a damaged index",
     "see git's message, fix, run again": "git itself failing where no check before it names the cause "
     "(a repository git cannot read); only a damaged repository does that",
     "git merge-recursive failed": "merge-recursive failing other than by conflicts (reported as such): "

@@ -350,7 +350,7 @@ def test_rename_refuses_a_target_that_exists(project):
     (project / "newpkg" / "keep.txt").write_text("mine\n")
     commit(project)
     assert error(make(project, "rename", "NAME=newpkg", check=False), "rename") == (
-        "newpkg already exists; remove it, or pick another name"
+        "newpkg already exists; pick another name, or move newpkg away first"
     )
 
 
@@ -398,8 +398,9 @@ def test_update_from_a_recorded_version_the_template_lacks_is_named(project):
     commit(project)
     message = error(make(project, "update-template", f"TEMPLATE={ROOT}", check=False), "update-template")
     assert message == (
-        f"the recorded template version {'ab' * 6} is not in {ROOT}; set commit in .template to the template "
-        "commit this project was made from"
+        f"the recorded template version {'ab' * 6} (.template's commit) is no commit of {ROOT}; set commit in "
+        ".template to the template commit this project came from (the newest in its history: "
+        f"git fetch {ROOT} && git merge-base HEAD FETCH_HEAD), commit it, run again"
     )
 
 

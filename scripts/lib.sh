@@ -408,6 +408,13 @@ check_target() {
   [[ -z "${PLAT:-}" ]] || check_plat "PLAT=${PLAT}" "${PLAT}" "use a ${MANYLINUX}_${ARCH} tag, or leave PLAT empty for the image's"
 }
 
+# Die unless CACHE_VOLUME names an engine volume (docker's rule for a volume's name). Anything
+# else would be taken for a host path, and bind-mounted read-write into a container run as root.
+check_cache_volume() {
+  [[ "${CACHE_VOLUME:-}" =~ ^[A-Za-z0-9][A-Za-z0-9_.-]+$ ]] ||
+    die "CACHE_VOLUME=${CACHE_VOLUME:-} is not a volume name, and a path would put that folder in the container, writable by root; use a name of letters, digits and _.- (e.g. CACHE_VOLUME=myproject-build-cache), or leave it unset"
+}
+
 # Die unless the platform tag $2 (described by $1) is for ARCH and the libc MANYLINUX names.
 check_plat() {
   local what=$1 plat=$2 fix=$3

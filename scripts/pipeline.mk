@@ -20,7 +20,7 @@ PYTEST_VERSION   ?= $(shell sed -n 's/^pytest==//p' scripts/tools.txt)## pytest 
 BUILD_DIR        ?= .build##                   tools, caches, intermediate wheels
 DIST_DIR         ?= dist##                     the sdist
 WHEELHOUSE       ?= wheelhouse##               repaired, verified wheels
-CACHE_VOLUME     ?= $(PACKAGE)-build-cache##   engine volume keeping uv and pip caches between runs
+CACHE_VOLUME     ?= $(or $(PACKAGE),project)-build-cache## engine volume keeping uv and pip caches between runs
 TOOLS_PYTHON     ?= python3##                  Python 3.10+ for the host tools environment
 TOOLS            ?= $(BUILD_DIR)/tools##       the host tools environment (see scripts/tools.txt)
 REPOSITORY       ?= pypi##                     upload to this .pypirc section: pypi, testpypi, local, ...

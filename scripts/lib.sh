@@ -399,8 +399,11 @@ test_requirements() {
 SUPPORTED_ARCHS="x86_64 aarch64 i686 ppc64le s390x"
 SUPPORTED_MANYLINUX="manylinux2014 manylinux_2_28 manylinux_2_34 musllinux_1_2"
 
-# Die unless ARCH, MANYLINUX and PLAT (if set) name one target this pipeline can build for.
+# Die unless ARCH, MANYLINUX and PLAT (if set) name one target this pipeline can build for, and
+# MANYLINUX_IMAGE's digest, if it has one, is one.
 check_target() {
+  [[ "${MANYLINUX_IMAGE:-}" != *@* || "${MANYLINUX_IMAGE}" =~ [^@/]@sha256:[0-9a-f]{64}$ ]] ||
+    die "MANYLINUX_IMAGE=${MANYLINUX_IMAGE} has no valid digest after its @; end it in @sha256: and the 64 hex digits the registry gives (or set MANYLINUX_DIGEST so), or drop the @ part"
   [[ " ${SUPPORTED_ARCHS} " == *" ${ARCH:-} "* ]] ||
     die "ARCH=${ARCH:-} is not supported; use one of: ${SUPPORTED_ARCHS}"
   [[ " ${SUPPORTED_MANYLINUX} " == *" ${MANYLINUX:-} "* ]] ||

@@ -106,3 +106,16 @@ def test_a_folder_that_is_no_tools_environment_is_never_replaced(project, tmp_pa
         "replace it; set TOOLS to a new folder"
     ], result.stderr
     assert [p.name for p in folder.iterdir()] == ["thesis.txt"]
+
+
+def test_a_pin_changed_and_not_locked_again_is_refused_before_any_install(project, tools):
+    txt = project / "scripts" / "tools.txt"
+    txt.write_text(txt.read_text().replace("\nauditwheel==", "\nauditwheel==0.0.1\n#", 1))
+    result = make(project, "sdist", env={"TOOLS": str(tools)}, check=False)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == [
+        "tools: error: scripts/tools.lock does not lock auditwheel==0.0.1 of the 'make' group in "
+        "scripts/tools.txt; run scripts/pins.sh tools to lock the pins again"
+    ], result.stderr
+    assert not tools.exists()

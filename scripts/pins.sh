@@ -65,8 +65,9 @@ lock_tools() {
 }
 
 # scripts/image-digests.txt: "image:tag@digest" for each default image (pipeline.mk) of this tag.
+# One whose digest cannot be read keeps the line it had; none read at all changes nothing.
 lock_images() {
-  local tag family arch image digest lines=()
+  local tag family arch image digest lines=() read=0 list=${here}/image-digests.txt
   tag=$(sed -n 's/^MANYLINUX_TAG *?= *\([^#]*\)##.*/\1/p' "${here}/pipeline.mk")
   [[ -n "${tag}" ]] || die "no MANYLINUX_TAG default in scripts/pipeline.mk; restore its line"
   for family in ${SUPPORTED_MANYLINUX}; do
@@ -74,14 +75,20 @@ lock_images() {
       image=quay.io/pypa/${family}_${arch}:${tag}
       if digest=$(image_digest "${image}" "${arch}"); then
         lines+=("${image}@${digest}")
+        read=$((read + 1))
         say "${image}@${digest}"
+      elif grep -q "^${image}@" "${list}"; then
+        lines+=("$(grep -m 1 "^${image}@" "${list}")")
+        warn "cannot read the digest of ${image}; its line is kept"
       else
-        warn "${image} has no digest (not published for ${arch}?); it is left out, and pulled by its tag alone"
+        warn "cannot read the digest of ${image} (not published for ${arch}?); it goes by its tag alone"
       fi
     done
   done
-  { sed -n '/^#/p' "${here}/image-digests.txt" && printf '%s\n' "${lines[@]}"; } >"${here}/image-digests.txt.new"
-  mv "${here}/image-digests.txt.new" "${here}/image-digests.txt"
+  ((read > 0)) ||
+    die "no image's digest could be read; check the network, install skopeo, or pull one image by hand to see why"
+  { sed -n '/^#/p' "${list}" && printf '%s\n' "${lines[@]}"; } >"${list}.new"
+  mv "${list}.new" "${list}"
 }
 
 # The digest (sha256:...) the registry serves image $1 (for ARCH $2) under.

@@ -320,6 +320,8 @@ main() {
     if [[ "${host}" == none ]]; then
       say "${ARCH} wheels on the host, repaired to ${PLAT:-the newest policy the host glibc allows}"
     else
+      [[ "${MANYLINUX_IMAGE}" == *@* ]] ||
+        say "the image goes by its tag alone; to pin it by digest too, see MANUAL.md, Pins (scripts/pins.sh images)"
       say "${ARCH} ${MANYLINUX} wheels from ${MANYLINUX_IMAGE}, repaired to ${PLAT:-its AUDITWHEEL_PLAT}"
     fi
     return

@@ -5,8 +5,8 @@
 #   scripts/tools.sh --groups | --pins GROUP  (the groups, or one's pins; for scripts/pins.sh)
 # A group already installed from the same lock is left alone. A new environment is made in a
 # temporary folder and renamed into place only when complete; a group's stamp file
-# (VENV_DIR/.installed-GROUP, its locked requirements) is written last. So an interrupted or failed install
-# is simply done again by the next run. Nothing is installed outside VENV_DIR.
+# (VENV_DIR/.installed-GROUP, its locked requirements) is written last. So an interrupted or
+# failed install is simply done again by the next run. Nothing is installed outside VENV_DIR.
 # uv comes from PATH, or from its wheel with pip for the time of the install.
 # Environment: TOOLS_PYTHON (default python3), V; uv's own (UV_INDEX_URL, ...).
 set -euo pipefail
@@ -102,7 +102,7 @@ create() {
 }
 
 fail() {
-  die "installing the tools failed (see above); check the network (uv reads UV_INDEX_URL, not pip.conf), or, for a hash that does not match, the pins in scripts/tools.txt and scripts/pins.sh tools"
+  die "installing the tools failed (see above); check the network (uv reads UV_INDEX_URL, not pip.conf); a hash mismatch means a file is not the one scripts/tools.lock names (MANUAL.md, Pins)"
 }
 
 main() {

@@ -1,11 +1,12 @@
 """Pinned versions are written once, in scripts/tools.txt, and read from there everywhere else;
 the lock files scripts/pins.sh derives from it hold every file's hash, which installs check."""
 
+import os
 import re
 import subprocess
 
 import pytest
-from conftest import ROOT, make, tracked_files
+from conftest import ROOT, make, tools_dir, tracked_files
 
 TOOLS_TXT = "scripts/tools.txt"
 TOOLS_LOCK = "scripts/tools.lock"
@@ -88,6 +89,36 @@ def pin_of(tool):
     return pin((ROOT / TOOLS_TXT).read_text(), tool)
 
 
+@pytest.mark.slow
+def test_pins_sh_locks_a_changed_pin_with_its_hashes(project):
+    """The refresh command, for real (PyPI): a version changed in tools.txt is locked, hashes and
+    all, in its group, in the container's lock too for pytest; the groups keep one version of
+    what they share."""
+    txt = project / TOOLS_TXT
+    txt.write_text(re.sub(r"^pytest==\S+$", "pytest==8.3.5", txt.read_text(), flags=re.M))
+    subprocess.run(
+        [str(project / "scripts/pins.sh"), "tools"],
+        env={**os.environ, "TOOLS": str(tools_dir())},
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    lock = {group: locked(lines) for group, lines in sections((project / TOOLS_LOCK).read_text()).items()}
+    assert lock["test"]["pytest==8.3.5"]
+    lines = (project / PYTEST_LOCK).read_text().splitlines()
+    assert locked(line for line in lines if not line.startswith("#"))["pytest==8.3.5"]
+    versions = {}
+    for requirements in lock.values():
+        for requirement in requirements:
+            name, version = requirement.split("==")
+            versions.setdefault(name, set()).add(version)
+    # Two versions only where markers split them (a package's releases for older Pythons).
+    split = {line.split("==")[0] for line in (project / TOOLS_LOCK).read_text().splitlines() if " ; " in line}
+    assert all(len(found) == 1 for name, found in versions.items() if name not in split), versions
+    # And the tools install from it, every hash checked.
+    make(project, "tools", env={"TOOLS": str(project / "own-tools")})
+
+
 def tampered(lock, package):
     """Change every hash of package's files in the lock: what a file swapped on the index, or a
     poisoned download cache, looks like to the install."""
@@ -161,9 +192,12 @@ def test_the_default_image_goes_by_the_digest_listed_for_it(default_image, proje
         digests.write(f"{image}@{digest}\n")
     shown = make(project, "config", "ARCH=x86_64").stdout
     assert f" from {image}@{digest}, " in shown
-    # An image not listed goes by its tag; a digest of one's own replaces the listed one.
+    assert "tag alone" not in shown
+    # An image not listed goes by its tag, and config says so; a digest of one's own replaces
+    # the listed one.
     shown = make(project, "config", "ARCH=x86_64", "MANYLINUX=musllinux_1_2").stdout
     assert f" from quay.io/pypa/musllinux_1_2_x86_64:{default_tag()}, " in shown
+    assert "step: the image goes by its tag alone; to pin it by digest too, see MANUAL.md, Pins" in shown
     other = "sha256:" + "f" * 64
     shown = make(project, "config", "ARCH=x86_64", f"MANYLINUX_DIGEST={other}").stdout
     assert f" from {image}@{other}, " in shown

@@ -49,7 +49,7 @@ check_one() {
 # every run the second it takes to install and byte-compile pytest afresh.
 pytest_for() {
   local tag=$1 py=$2
-  kept_folder "${CACHE_DIR:-${TMPDIR:-/tmp}/verify-cache}/pytest-${PYTEST_VERSION}-${PYTEST_LOCK_KEY}/${tag}" install_pytest "${py}"
+  kept_folder "${CACHE_DIR:-${TMPDIR:-/tmp}/verify-cache}/$(pytest_folder)/${tag}" install_pytest "${py}"
 }
 
 install_pytest() {
@@ -147,6 +147,4 @@ else
   PYTEST_REQUIREMENTS=("pytest==${PYTEST_VERSION}")
   warn "PYTEST_VERSION=${PYTEST_VERSION} is not the version docker/pytest.lock holds, so its files' hashes are not checked; to check them, set it in scripts/tools.txt and run scripts/pins.sh tools"
 fi
-# Kept pytest folders are told apart by the lock too: one made from another lock is not used.
-PYTEST_LOCK_KEY=$(sha256sum <"${here}/pytest.lock" | cut -c 1-16)
 main "$@"

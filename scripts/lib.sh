@@ -235,6 +235,14 @@ OPT_PYTHON=${OPT_PYTHON:-/opt/python}
 # in the checkout and in the container alike).
 WHEEL_TAGS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../docker/wheel_tags.py
 
+# The name of the folder pytest is kept in for PYTEST_VERSION, in the cache: one per lock too
+# (docker/pytest.lock), so that pytest installed from another lock, or from none, is not used.
+pytest_folder() {
+  local lock
+  lock=$(sha256sum <"${WHEEL_TAGS%/*}/pytest.lock") || return 1
+  echo "pytest-${PYTEST_VERSION:-}-${lock:0:16}"
+}
+
 # Die unless setting $1 is empty (its default), 1 ($2 says what that does) or 0 ($3).
 check_switch() {
   local value=${!1:-}

@@ -14,8 +14,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/lib.sh"
 root=$(dirname "${here}")
 
-# The lowest Python each group of tools installs under: TOOLS_PYTHON's (3.10), but check-jsonschema,
-# of the tests' group, needs 3.11.
+# The oldest Python each group of tools installs under: the oldest TOOLS_PYTHON scripts/tools.sh
+# takes (3.10), but check-jsonschema, of the tests' group, needs 3.11.
 python_floor() {
   case "$1" in
     test) echo 3.11 ;;
@@ -67,7 +67,7 @@ lock_tools() {
 # scripts/image-digests.txt: "image:tag@digest" for each default image (pipeline.mk) of this tag.
 # One whose digest cannot be read keeps the line it had; none read at all changes nothing.
 lock_images() {
-  local tag family arch image digest lines=() read=0 list=${here}/image-digests.txt
+  local tag family arch image digest lines=() digests=0 list=${here}/image-digests.txt
   tag=$(sed -n 's/^MANYLINUX_TAG *?= *\([^#]*\)##.*/\1/p' "${here}/pipeline.mk")
   [[ -n "${tag}" ]] || die "no MANYLINUX_TAG default in scripts/pipeline.mk; restore its line"
   for family in ${SUPPORTED_MANYLINUX}; do
@@ -75,7 +75,7 @@ lock_images() {
       image=quay.io/pypa/${family}_${arch}:${tag}
       if digest=$(image_digest "${image}" "${arch}"); then
         lines+=("${image}@${digest}")
-        read=$((read + 1))
+        digests=$((digests + 1))
         say "${image}@${digest}"
       elif grep -q "^${image}@" "${list}"; then
         lines+=("$(grep -m 1 "^${image}@" "${list}")")
@@ -85,21 +85,23 @@ lock_images() {
       fi
     done
   done
-  ((read > 0)) ||
+  ((digests > 0)) ||
     die "no image's digest could be read; check the network, install skopeo, or pull one image by hand to see why"
   { sed -n '/^#/p' "${list}" && printf '%s\n' "${lines[@]}"; } >"${list}.new"
   mv "${list}.new" "${list}"
 }
 
-# The digest (sha256:...) the registry serves image $1 (for ARCH $2) under.
+# The digest (sha256:...) the registry serves image $1 (for ARCH $2) under: skopeo asks it
+# without a download; an engine pulls the image, whole, and tells the digest it came by.
 image_digest() {
-  local image=$1 arch=$2 digest engine=${CONTAINER_ENGINE:-docker}
+  local image=$1 platform digest engine=${CONTAINER_ENGINE:-docker}
+  platform=$(ARCH=$2 engine_platform)
   if command -v skopeo >/dev/null 2>&1; then
-    digest=$(ARCH=${arch} skopeo inspect --override-os linux --override-arch "$(ARCH=${arch} engine_platform | cut -d/ -f2)" \
-      --format '{{.Digest}}' "docker://${image}" 2>/dev/null) || return 1
+    digest=$(skopeo inspect --override-os linux --override-arch "${platform#*/}" --format '{{.Digest}}' \
+      "docker://${image}" 2>/dev/null) || return 1
   else
     [[ "${engine}" != auto ]] || engine=$(command -v docker || command -v podman) || return 1
-    run "${engine}" pull --quiet --platform "$(ARCH=${arch} engine_platform)" "${image}" >/dev/null 2>&1 || return 1
+    run "${engine}" pull --quiet --platform "${platform}" "${image}" >/dev/null 2>&1 || return 1
     digest=$("${engine}" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${image}" |
       sed -n "s|^${image%:*}@||p" | head -n 1)
   fi

@@ -16,7 +16,7 @@ source "${here}/lib.sh"
 root=$(dirname "${here}")
 
 : "${CONTAINER_ENGINE:=auto}" "${MANYLINUX_IMAGE:?}" "${BUILD_DIR:=.build}" "${DIST_DIR:=dist}"
-: "${WHEELHOUSE:=wheelhouse}" "${TESTS:=tests/package}" "${BUILT_SDIST:=}" "${CACHE_VOLUME:?make sets it}"
+: "${WHEELHOUSE:=wheelhouse}" "${TESTS:=tests/package}" "${BUILT_SDIST:=}"
 : "${ARCH:=$(uname -m)}"
 
 # Set engine to the engine to use, or "none" to build on the host, and engine_note to why,
@@ -314,6 +314,7 @@ main() {
     *) die "unknown step '${step}'; use wheels, repair, wheels+repair, verify or config" ;;
   esac
   check_target
+  check_cache_volume
   [[ "${JOBS-1}" =~ ^[1-9][0-9]*$ ]] || die "JOBS=${JOBS} is not a positive whole number; use e.g. JOBS=2"
   check_switch STRIP "strip the libraries" "keep symbols"
   check_python_switches
@@ -326,6 +327,8 @@ main() {
     if [[ "${host}" == none ]]; then
       say "${ARCH} wheels on the host, repaired to ${PLAT:-the newest policy the host glibc allows}"
     else
+      [[ "${MANYLINUX_IMAGE}" == *@* ]] ||
+        say "the image goes by its tag alone; to pin it by digest too, see MANUAL.md, Pins (scripts/pins.sh images)"
       say "${ARCH} ${MANYLINUX} wheels from ${MANYLINUX_IMAGE}, repaired to ${PLAT:-its AUDITWHEEL_PLAT}"
     fi
     return

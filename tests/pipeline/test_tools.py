@@ -130,6 +130,20 @@ def test_tools_no_cache_holds_and_no_network_brings_fail_naming_the_network(proj
     assert errors == [
         "tools: error: installing the tools failed (see above): uv's cache lacks some and the index "
         "https://pypi.org/simple did not serve them; check the network (uv reads UV_INDEX_URL, not "
-        "pip.conf) or the pins in scripts/tools.txt"
+        "pip.conf) or the pins in scripts/tools.txt; a hash mismatch means a file is not the one "
+        "scripts/tools.lock names (MANUAL.md, Pins)"
+    ], result.stderr
+    assert not tools.exists()
+
+
+def test_a_pin_changed_and_not_locked_again_is_refused_before_any_install(project, tools):
+    txt = project / "scripts" / "tools.txt"
+    txt.write_text(txt.read_text().replace("\nauditwheel==", "\nauditwheel==0.0.1\n#", 1))
+    result = make(project, "sdist", env={"TOOLS": str(tools)}, check=False)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == [
+        "tools: error: scripts/tools.lock does not lock auditwheel==0.0.1 of the 'make' group in "
+        "scripts/tools.txt; run scripts/pins.sh tools to lock the pins again"
     ], result.stderr
     assert not tools.exists()

@@ -398,8 +398,8 @@ def test_update_from_a_recorded_version_the_template_lacks_is_named(project):
     commit(project)
     message = error(make(project, "update-template", f"TEMPLATE={ROOT}", check=False), "update-template")
     assert message == (
-        f"the recorded template version {'ab' * 6} (.template's commit) is no commit of {ROOT}; set commit in "
-        ".template to the template commit this project came from (the newest in its history: "
+        f"the recorded template version {'ab' * 6} (.template's commit) is no commit of {ROOT}; set commit "
+        "in .template to the template commit this project came from (the newest in its history: "
         f"git fetch {ROOT} && git merge-base HEAD FETCH_HEAD), commit it, run again"
     )
 

@@ -254,3 +254,44 @@ def test_an_image_named_with_its_digest_builds_and_config_shows_it(engine, proje
         f"step: error: image {engine}@{other} is not here and cannot be pulled; "
         "check MANYLINUX, ARCH or MANYLINUX_IMAGE"
     ], result.stderr
+
+
+def pins_sh(project, *parts, **env):
+    """Run the project's pins.sh; return its error lines."""
+    result = subprocess.run(
+        [str(project / "scripts/pins.sh"), *parts],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0, result.stderr
+    return [line for line in result.stderr.splitlines() if ": error: " in line]
+
+
+def test_pins_sh_refuses_what_it_cannot_do_in_one_line(project, tmp_path):
+    assert pins_sh(project, "everything") == ["pins: error: unknown part 'everything'; use tools or images"]
+    # No uv on PATH (the system's folders; the tools' uv lives in TOOLS) and none in TOOLS.
+    bare = "/usr/bin:/bin"
+    empty = tmp_path / "no-tools"
+    assert pins_sh(project, "tools", PATH=bare, TOOLS=str(empty)) == [
+        f"pins: error: no uv on PATH or in {empty}; install uv, or run 'make tools' first"
+    ]
+    # An engine that cannot pull, and no skopeo: no digest at all.
+    engine = tmp_path / "engine"
+    engine.write_text("#!/bin/sh\necho 'no registry here' >&2\nexit 1\n")
+    engine.chmod(0o755)
+    assert pins_sh(project, "images", PATH=bare, CONTAINER_ENGINE=str(engine)) == [
+        "pins: error: no image's digest could be read; check the network, install skopeo, or pull one image "
+        "by hand to see why"
+    ]
+    # Offline, with an empty cache: uv cannot lock anything, and nothing is written.
+    before = (project / TOOLS_LOCK).read_bytes()
+    errors = pins_sh(
+        project, "tools", TOOLS=str(tools_dir()), UV_OFFLINE="1", UV_CACHE_DIR=str(tmp_path / "empty-cache")
+    )
+    assert errors == [
+        "pins: error: locking pins.txt failed (see above); check the network and the pins in "
+        "scripts/tools.txt"
+    ]
+    assert (project / TOOLS_LOCK).read_bytes() == before

@@ -290,6 +290,26 @@ def test_the_loader_names_an_undefined_symbol_as_what_the_build_left_out(tmp_pat
     assert "glibc" not in message
 
 
+@pytest.mark.slow
+def test_a_cxx_source_without_a_cxx_compiler_stops_the_wheel_build_with_that_line(project):
+    # On the host, so CXX can name a compiler that is not there, as an image without one would.
+    libdir = library_dir(project)
+    sources = re.search(r"^SRCS\s*:=(.*)$", (libdir / "Makefile").read_text(), flags=re.M).group(1).strip()
+    write(libdir / "glue/extra.cc", 'extern "C" int extra(void) { return 0; }\n')
+    set_sources(libdir, f"{sources} glue/extra.cc")
+    result = make(project, "wheels", "CONTAINER_ENGINE=none", env={"CXX": "no-such-compiler"}, check=False)
+    assert result.returncode != 0
+    folder = libdir.relative_to(project).as_posix()
+    assert re.fullmatch(
+        r"build: error: building the wheel with \S+ failed: glue/extra\.cc in SRCS of "
+        rf"{re.escape(folder)}/Makefile is C\+\+, but there is no C\+\+ compiler no-such-compiler; "
+        r"install one \(g\+\+\), or set CXX to yours",
+        result.stderr.strip().splitlines()[-2],
+    ), result.stderr
+    assert not (project / "wheelhouse").exists()
+    assert not list(project.glob("dist/*"))
+
+
 BUILD_LOG = """\
 running build_py
 /env/setuptools/dist.py:765: SetuptoolsDeprecationWarning: License classifiers are deprecated.

@@ -432,7 +432,7 @@ def test_a_failed_compile_names_the_library_makefile(engine, project):
     assert "broken/broken.c" in result.stderr
     assert re.search(
         rf"build: error: building the wheel with cp312 failed in {re.escape(folder)}/Makefile "
-        r"\(.*broken/broken\.o\] Error 1; output above\); fix the C code or that Makefile",
+        r"\(.*broken/broken\.c\.o\] Error 1; output above\); fix the C code or that Makefile",
         result.stderr,
     ), result.stderr
     assert not Path(project / "wheelhouse").exists()

@@ -2,6 +2,7 @@
 
 import ctypes
 import os
+import re
 
 # The library's file name, defined here alone: setup.py reads it to build the library and put it
 # beside this file.
@@ -33,6 +34,17 @@ def load_library():
     try:
         lib = ctypes.CDLL(path)
     except OSError as exc:
+        # glibc's words, then musl's ("Error relocating <path>: <symbol>: symbol not found").
+        undefined = re.search(r"undefined symbol: (\S+)|: (\S+): symbol not found", str(exc))
+        if undefined:
+            # Not the machine's fault but the build's: a name it left for the loader to find.
+            symbol = undefined.group(1) or undefined.group(2)
+            raise ImportError(
+                f"minty: cannot load {path}: undefined symbol: {symbol}: the library was linked "
+                f"without what defines {symbol}; link it in and build again (a system library: "
+                "-l<name> in MSTP_LDLIBS of minty/mstplib/Makefile; the C++ runtime: list the C++ "
+                "sources in SRCS there, so the library links with CXX)"
+            ) from exc
         raise ImportError(
             f"minty: cannot load {path}: {exc}. This usually means the wheel was built for "
             "another platform or a newer glibc; install a manylinux wheel built for this machine."

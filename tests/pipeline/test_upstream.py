@@ -1,11 +1,12 @@
-"""Real C libraries, taken from PyPI sdists, dropped into a renamed fork as the README says.
+"""Real C and C++ libraries, taken from PyPI sdists, dropped into a renamed fork as the README says.
 
 Each library is fetched once (pip download, kept in BUILD_DIR/upstream between runs), copied into
 the library folder of a fork made with `make rename`, with the loader's declarations, a wrapper and
 a package test written for it; then `make` builds, repairs and verifies the wheel (verify installs
-it in a fresh environment and runs the package test). Two kinds of code the template must take:
-a single-file library whose header sets its own (empty) visibility macro, and one with many files
-in several subfolders and an include folder.
+it in a fresh environment and runs the package test). Three kinds of code the template must take:
+a single-file library whose header sets its own (empty) visibility macro, one with many files in
+several subfolders and an include folder, and a C++ library that a glue file of the fork's own
+(extern "C") exposes to ctypes.
 """
 
 import os
@@ -127,6 +128,96 @@ BROTLI = {
     """,
 }
 
+# A C++ library (double-conversion, as ujson vendors it) behind a C surface of the fork's own: a
+# glue file of extern "C" functions, which ctypes calls.
+DOUBLE_CONVERSION = {
+    "name": "dtoafork",
+    "lib": "dblconv",
+    "sdist": ("ujson", "5.10.0"),
+    "copy": {
+        "deps/double-conversion/double-conversion": "double-conversion",
+        "deps/double-conversion/LICENSE": "LICENSE",
+    },
+    "glue": {
+        "glue.cc": """
+            // The C functions Python calls, over double-conversion's C++ classes.
+            #include <limits>
+
+            #include "double-conversion/double-conversion.h"
+
+            using double_conversion::DoubleToStringConverter;
+            using double_conversion::StringBuilder;
+            using double_conversion::StringToDoubleConverter;
+            using Flags = StringToDoubleConverter::Flags;
+
+            // The shortest text that reads back as value; its length, or -1 if size is too small.
+            extern "C" int shortest_repr(double value, char *buffer, int size) {
+                if (size < DoubleToStringConverter::kBase10MaximalLength + 8) return -1;
+                StringBuilder builder(buffer, size);
+                if (!DoubleToStringConverter::EcmaScriptConverter().ToShortest(value, &builder)) return -1;
+                int length = builder.position();
+                builder.Finalize();
+                return length;
+            }
+
+            // The number text starts with; *processed: how many characters it took.
+            extern "C" double parse_prefix(const char *text, int length, int *processed) {
+                // Built on first use (a guarded static: the C++ runtime's work).
+                static const StringToDoubleConverter converter(
+                    Flags::ALLOW_TRAILING_JUNK | Flags::ALLOW_LEADING_SPACES,
+                    0.0, std::numeric_limits<double>::quiet_NaN(), "Infinity", "NaN");
+                return converter.StringToDouble(text, length, processed);
+            }
+        """,
+    },
+    "srcs": "$(wildcard double-conversion/*.cc) glue.cc",
+    "includes": "",
+    "exports": "shortest_repr\nparse_prefix\n",
+    "functions": """{
+        "shortest_repr": (ctypes.c_int, [ctypes.c_double, ctypes.c_char_p, ctypes.c_int]),
+        "parse_prefix": (ctypes.c_double, [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]),
+    }""",
+    "wrapper": """
+        def shortest(value):
+            out = ctypes.create_string_buffer(64)
+            length = _lib.shortest_repr(value, out, len(out))
+            if length < 0:
+                raise ValueError(f"cannot convert {value!r}")
+            return out.raw[:length].decode()
+
+
+        def parse(text):
+            data = text.encode()
+            processed = ctypes.c_int()
+            value = _lib.parse_prefix(data, len(data), ctypes.byref(processed))
+            return value, processed.value
+    """,
+    "test": """
+        def test_numbers_print_as_their_shortest_text():
+            assert PACKAGE.shortest(0.1) == "0.1"
+            assert PACKAGE.shortest(1e21) == "1e+21"
+            assert PACKAGE.shortest(-2.5) == "-2.5"
+            assert PACKAGE.shortest(float("inf")) == "Infinity"
+
+
+        def test_any_double_survives_a_round_trip():
+            import random
+            import struct
+
+            rng = random.Random(7)
+            for _ in range(20000):
+                (value,) = struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))
+                if value == value:  # not a NaN
+                    text = PACKAGE.shortest(value)
+                    assert float(text) == value
+                    assert PACKAGE.parse(text) == (value, len(text))
+
+
+        def test_parsing_stops_at_the_end_of_the_number():
+            assert PACKAGE.parse("  3.25 apples") == (3.25, 6)
+    """,
+}
+
 
 def fetch(project, version):
     """The sdist's path, downloaded from PyPI the first time only."""
@@ -155,6 +246,8 @@ def vendor(repo, upstream, tmp):
     for source, dest in upstream["copy"].items():
         copy = shutil.copytree if (top / source).is_dir() else shutil.copy2
         copy(top / source, libdir / dest)
+    for name, text in upstream.get("glue", {}).items():
+        (libdir / name).write_text(textwrap.dedent(text).lstrip())
     set_sources(libdir, upstream["srcs"])
     makefile = libdir / "Makefile"
     text, count = re.subn(
@@ -209,6 +302,7 @@ def rename_to(repo, name, lib):
     params=[
         pytest.param(XXHASH, id="single-file", marks=pytest.mark.xdist_group("upstream-single-file")),
         pytest.param(BROTLI, id="subfolders", marks=pytest.mark.xdist_group("upstream-subfolders")),
+        pytest.param(DOUBLE_CONVERSION, id="cxx", marks=pytest.mark.xdist_group("upstream-cxx")),
     ],
 )
 def fork(request, engine, tmp_path_factory):

@@ -148,6 +148,83 @@ def test_pick_and_describe_ask_the_interpreter_itself(tmp_path):
     assert run(ft, "pick", ABI3).returncode == 1
 
 
+# ---- which versions a requires-python allows ----------------------------------------------------
+
+# Interpreter versions, and versions at the edges of the specifiers below.
+VERSIONS = [
+    *("2.7.18 3 3.8.20 3.9 3.9.0 3.9.18 3.10 3.10.0 3.10.2 3.10.14 3.11.0 3.11.9 3.12.1".split()),
+    *("3.13.0rc1 3.13.5 3.14.0a1 3.14.0b2 3.14.0rc1 3.14.0 3.14.1 3.14.2 3.15.0a1 3.15.0b1".split()),
+    *("3.15.0rc2 3.15.0 3.15.1 3.16.0 3.16.1 4.0 4.0.0a1 4.1.0".split()),
+]
+SPECIFIERS = [
+    "",
+    ">=3.10",
+    ">= 3.9",
+    ">3.10",
+    ">3.9.18",
+    "<=3.13",
+    "<3.15",
+    "<3.15.0",
+    "<3.14.1",
+    "<4",
+    ">=3.9,<4",
+    ">=3.10, !=3.11.*, <3.16",
+    "~=3.10",
+    "~=3.10.2",
+    "~=3.14.0",
+    "~=3.14.0a1",
+    "~=3.9.0rc1",
+    "==3.*",
+    "==3.14.*",
+    "== 3.14.0.*",
+    "!=3.11.*",
+    "!=3.15.*",
+    "==3.14",
+    "==3.14.0",
+    "!=3.14.0",
+    "==3.15.0a1",
+    ">=3.15",
+    ">=3.15.0a1",
+    ">=3.14.0b1",
+    ">3.14.0rc1",
+    "<3.15.0rc1",
+    "<=3.15.0b1",
+    ">=3.15.0-alpha.1",
+    ">=3.14.0C1",
+    "===3.14.0",
+    ">=3.10,>=3.12,!=3.13.*",
+    ">=3.10,",
+]
+
+
+@pytest.mark.parametrize("specifier", SPECIFIERS)
+def test_requires_python_is_matched_as_packaging_matches_it(specifier):
+    from packaging.specifiers import SpecifierSet
+
+    oracle = SpecifierSet(specifier)
+    expected = [v for v in VERSIONS if oracle.contains(v, prereleases=True)]
+    assert [v for v in VERSIONS if wheel_tags.allows(specifier, v)] == expected
+
+
+# Invalid anywhere, or valid (post, dev, epoch, local) but meaningless for an interpreter.
+@pytest.mark.parametrize(
+    "specifier",
+    [">=3.10.*", "~=3", "~=3.*", "=>3.10", "3.10", "==3.14a1.*", ">=three", ">=3.10;", "<3.10 >3.9",
+     ">=3.10.post1", ">=3.10.dev0", ">=1!3.10", "==3.10+local"],
+)  # fmt: skip
+def test_a_specifier_it_cannot_read_is_refused(specifier):
+    with pytest.raises(ValueError):
+        wheel_tags.parse_specifier(specifier)
+
+
+def test_an_interpreter_counts_by_its_release_as_pip_and_uv_count_it():
+    versions = ["3.9.18", "3.14.0", "3.15.0a1"]
+    assert wheel_tags.outside(">=3.15", versions) == ["3.9.18", "3.14.0"]
+    assert wheel_tags.outside("<3.15", versions) == ["3.15.0a1"]
+    assert wheel_tags.outside(">=3.10", versions) == ["3.9.18"]
+    assert wheel_tags.outside("", versions) == []
+
+
 # ---- which interpreters a run uses ------------------------------------------------------------
 
 

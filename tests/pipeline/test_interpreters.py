@@ -296,6 +296,55 @@ def test_a_path_to_pypy_or_an_old_cpython_is_refused(tree):
     )
 
 
+def test_requires_python_leaves_out_the_interpreters_outside_it_in_one_line(tree):
+    tags, err = selected({"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": ">=3.10"})
+    assert tags == ["cp313", "cp314", "cp314t"]
+    assert err.splitlines()[0] == "test: leaving out cp39: the project requires Python >=3.10 (requires-python)"
+    # Free-threaded builds count as their version; a pre-release by its release, as pip counts it.
+    tags, err = selected({"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": ">=3.9, !=3.14.*", "PRERELEASE": "1"})
+    assert tags == ["cp39", "cp313", "cp315", "cp315t"]
+    assert err == "test: leaving out cp314 cp314t: the project requires Python >=3.9, !=3.14.* (requires-python)\n"
+    # Left out for requires-python, not named a pre-release that PRERELEASE=1 would take in.
+    tags, err = selected({"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": "<3.15"})
+    assert tags == ["cp39", "cp313", "cp314", "cp314t"]
+    assert err == "test: leaving out cp315 cp315t: the project requires Python <3.15 (requires-python)\n"
+
+
+def test_pythons_naming_an_interpreter_outside_requires_python_is_refused(tree):
+    env = {"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": ">=3.10"}
+    assert selected({**env, "PYTHONS": "3.13 3.14t"})[0] == ["cp313", "cp314t"]
+    assert one_error({**env, "PYTHONS": "cp313 cp39"}).endswith(
+        "error: PYTHONS names 'cp39' (cp39), but the project requires Python >=3.10 (requires-python); "
+        "drop it from PYTHONS"
+    )
+    path = tree / "cp314-cp314t" / "bin" / "python"
+    assert one_error({**env, "REQUIRES_PYTHON": "~=3.13.0", "PYTHONS": str(path)}).endswith(
+        f"error: PYTHONS names '{path}' (cp314t), but the project requires Python ~=3.13.0 (requires-python); "
+        "drop it from PYTHONS"
+    )
+
+
+@pytest.mark.parametrize(
+    ("requires", "message"),
+    [
+        (
+            ">=3.16",
+            "no interpreter left to build for: those here (cp39 cp313 cp314 cp314t cp315 cp315t) are all "
+            "left out (see above); install a CPython release that requires-python >=3.16 allows",
+        ),
+        (
+            ">=3.10.*",
+            "requires-python '>=3.10.*' is not a version specifier this pipeline reads; write it in the "
+            "project's metadata with >=, >, <=, <, ==, != or ~= and versions like 3.10, 3.10.2 or 3.10.*, "
+            "comma-joined",
+        ),
+        (">=3.9, <4, >=3.10.post1", "requires-python '>=3.9, <4, >=3.10.post1' (its part '>=3.10.post1') is not"),
+    ],
+)
+def test_no_interpreter_left_or_a_specifier_it_cannot_read_gets_one_line(tree, requires, message):
+    assert message in one_error({"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": requires})
+
+
 @pytest.fixture
 def host_path(tmp_path):
     """PATH for host mode: two folders of fake interpreters, then the tools the scripts use."""
@@ -324,6 +373,7 @@ def test_host_mode_finds_every_python3_n_and_n_t_that_runs(tmp_path, host_path):
         f"cp316t {tmp_path}/bin2/python3.16t",
     ]
     assert selected({**env, "PYTHONS": "3.16t python3.9"})[0] == ["cp316t", "cp39"]
+    assert selected({**env, "REQUIRES_PYTHON": ">=3.13"})[0] == ["cp313", "cp316", "cp316t"]
 
 
 def test_host_mode_without_any_python_says_where_it_looked(tmp_path):

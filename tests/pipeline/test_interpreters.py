@@ -4,6 +4,7 @@ does not have would report (3.14t, 3.15 pre-releases, 3.16)."""
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, make, shell
+from conftest import ROOT, SDIST, commit, make, metadata, shell
 
 FAKEPYTHON = Path(__file__).resolve().parent / "fakepython.py"
 
@@ -213,7 +214,7 @@ def test_requires_python_is_matched_as_packaging_matches_it(specifier):
      ">=3.10.post1", ">=3.10.dev0", ">=1!3.10", "==3.10+local"],
 )  # fmt: skip
 def test_a_specifier_it_cannot_read_is_refused(specifier):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="."):
         wheel_tags.parse_specifier(specifier)
 
 
@@ -299,11 +300,16 @@ def test_a_path_to_pypy_or_an_old_cpython_is_refused(tree):
 def test_requires_python_leaves_out_the_interpreters_outside_it_in_one_line(tree):
     tags, err = selected({"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": ">=3.10"})
     assert tags == ["cp313", "cp314", "cp314t"]
-    assert err.splitlines()[0] == "test: leaving out cp39: the project requires Python >=3.10 (requires-python)"
+    assert (
+        err.splitlines()[0] == "test: leaving out cp39: the project requires Python >=3.10 (requires-python)"
+    )
     # Free-threaded builds count as their version; a pre-release by its release, as pip counts it.
     tags, err = selected({"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": ">=3.9, !=3.14.*", "PRERELEASE": "1"})
     assert tags == ["cp39", "cp313", "cp315", "cp315t"]
-    assert err == "test: leaving out cp314 cp314t: the project requires Python >=3.9, !=3.14.* (requires-python)\n"
+    assert (
+        err
+        == "test: leaving out cp314 cp314t: the project requires Python >=3.9, !=3.14.* (requires-python)\n"
+    )
     # Left out for requires-python, not named a pre-release that PRERELEASE=1 would take in.
     tags, err = selected({"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": "<3.15"})
     assert tags == ["cp39", "cp313", "cp314", "cp314t"]
@@ -314,13 +320,13 @@ def test_pythons_naming_an_interpreter_outside_requires_python_is_refused(tree):
     env = {"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": ">=3.10"}
     assert selected({**env, "PYTHONS": "3.13 3.14t"})[0] == ["cp313", "cp314t"]
     assert one_error({**env, "PYTHONS": "cp313 cp39"}).endswith(
-        "error: PYTHONS names 'cp39' (cp39), but the project requires Python >=3.10 (requires-python); "
-        "drop it from PYTHONS"
+        "error: PYTHONS names 'cp39' (cp39), but the project requires Python >=3.10 "
+        "(requires-python); drop it from PYTHONS"
     )
     path = tree / "cp314-cp314t" / "bin" / "python"
     assert one_error({**env, "REQUIRES_PYTHON": "~=3.13.0", "PYTHONS": str(path)}).endswith(
-        f"error: PYTHONS names '{path}' (cp314t), but the project requires Python ~=3.13.0 (requires-python); "
-        "drop it from PYTHONS"
+        f"error: PYTHONS names '{path}' (cp314t), but the project requires Python ~=3.13.0 "
+        "(requires-python); drop it from PYTHONS"
     )
 
 
@@ -338,7 +344,10 @@ def test_pythons_naming_an_interpreter_outside_requires_python_is_refused(tree):
             "project's metadata with >=, >, <=, <, ==, != or ~= and versions like 3.10, 3.10.2 or 3.10.*, "
             "comma-joined",
         ),
-        (">=3.9, <4, >=3.10.post1", "requires-python '>=3.9, <4, >=3.10.post1' (its part '>=3.10.post1') is not"),
+        (
+            ">=3.9, <4, >=3.10.post1",
+            "requires-python '>=3.9, <4, >=3.10.post1' (its part '>=3.10.post1') is not",
+        ),
     ],
 )
 def test_no_interpreter_left_or_a_specifier_it_cannot_read_gets_one_line(tree, requires, message):
@@ -529,6 +538,58 @@ def settings(project, *args, env=None):
 @pytest.mark.parametrize("setting", ["TESTS=tests", "TEST_REQUIRES=six", "FREE_THREADED=0", "PRERELEASE=1"])
 def test_what_the_tests_run_with_is_among_the_settings_make_tracks(project, setting):
     assert settings(project, setting) != settings(project)
+
+
+def require_python(project, specifier):
+    """Set the project's requires-python in the file that holds its metadata, and commit it."""
+    source = metadata.metadata(project)[0]
+    key, table = (
+        ("requires-python", "project") if source == "pyproject.toml" else ("python_requires", "options")
+    )
+    path = project / source
+    text = re.sub(rf"^{key}\s*=.*\n", "", path.read_text(), flags=re.M)
+    if not re.search(rf"^\[{table}\]$", text, flags=re.M):
+        text += f"\n[{table}]\n"
+    value = f'"{specifier}"' if source == "pyproject.toml" else specifier
+    path.write_text(re.sub(rf"^\[{table}\]\n", f"[{table}]\n{key} = {value}\n", text, count=1, flags=re.M))
+    commit(project, f"requires-python {specifier}")
+    assert metadata.requires_python(project) == specifier
+
+
+def test_requires_python_is_among_the_settings_make_tracks(project):
+    # The commit's date is the same: only requires-python differs.
+    before = settings(project, "SOURCE_DATE_EPOCH=1")
+    require_python(project, ">=3.12")
+    assert settings(project, "SOURCE_DATE_EPOCH=1") != before
+
+
+def test_a_host_build_takes_only_the_interpreters_requires_python_allows(project, tmp_path):
+    fake_python(tmp_path / "bin" / "python3.16", "3.16.0")
+    require_python(project, ">=3.16")
+    found = settings(
+        project, "CONTAINER_ENGINE=none", env={"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}
+    )
+    assert re.findall(r"\bcp3\d+t?\b", found) == ["cp316"]
+
+
+def test_check_published_refuses_pythons_outside_requires_python(project):
+    # The interpreter running these tests, left out by the project's requires-python.
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    require_python(project, f"!={here}.*")
+    (project / "dist").mkdir()
+    (project / "dist" / SDIST).touch()  # tells the version
+    result = make(
+        project,
+        "check-published",
+        f"PYTHONS={sys.executable}",
+        "INDEX_URL=http://127.0.0.1:9/simple/",
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.startswith(
+        f"check_published: error: PYTHONS names '{sys.executable}' (cp{here.replace('.', '')}), but the "
+        f"project requires Python !={here}.* (requires-python); drop it from PYTHONS\nmake: "
+    ), result.stderr
 
 
 def test_a_host_build_is_done_again_when_the_interpreters_found_change(project, tmp_path):

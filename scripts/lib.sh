@@ -293,7 +293,7 @@ select_pythons() {
       fi
     done
     ((${#chosen[@]} > 0)) ||
-      die "no interpreter left to build for: those here ($(found_tags "${found[@]}")) are all left out (see above); install a CPython release${REQUIRES_PYTHON:+ that requires-python ${REQUIRES_PYTHON} allows}"
+      die "no interpreter left: those here ($(found_tags "${found[@]}")) are all left out (see above); install a CPython release${REQUIRES_PYTHON:+ that requires-python ${REQUIRES_PYTHON} allows}"
   fi
   for line in "${named[@]}"; do
     read -r word tag version py <<<"${line}"

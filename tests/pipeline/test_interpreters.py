@@ -1,6 +1,7 @@
 """Interpreter selection, wheel tags and test requirements, without an engine: fake /opt/python
 trees and fake interpreters (tests/pipeline/fakepython.py) that report what builds this machine
-does not have would report (3.14t, 3.15 pre-releases, 3.16)."""
+does not have would report (3.14t, 3.15 pre-releases, 3.16). One container test builds with the
+image's own interpreters, within a requires-python."""
 
 import importlib.util
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SDIST, commit, make, metadata, shell
+from test_core import interpreters_tested
 
 FAKEPYTHON = Path(__file__).resolve().parent / "fakepython.py"
 
@@ -335,7 +337,7 @@ def test_pythons_naming_an_interpreter_outside_requires_python_is_refused(tree):
     [
         (
             ">=3.16",
-            "no interpreter left to build for: those here (cp39 cp313 cp314 cp314t cp315 cp315t) are all "
+            "no interpreter left: those here (cp39 cp313 cp314 cp314t cp315 cp315t) are all "
             "left out (see above); install a CPython release that requires-python >=3.16 allows",
         ),
         (
@@ -556,6 +558,12 @@ def require_python(project, specifier):
     assert metadata.requires_python(project) == specifier
 
 
+def test_help_says_requires_python_bounds_pythons(project):
+    assert re.search(
+        r"^  PYTHONS .*only those requires-python allows", make(project, "help").stdout, flags=re.M
+    )
+
+
 def test_requires_python_is_among_the_settings_make_tracks(project):
     # The commit's date is the same: only requires-python differs.
     before = settings(project, "SOURCE_DATE_EPOCH=1")
@@ -590,6 +598,32 @@ def test_check_published_refuses_pythons_outside_requires_python(project):
         f"check_published: error: PYTHONS names '{sys.executable}' (cp{here.replace('.', '')}), but the "
         f"project requires Python !={here}.* (requires-python); drop it from PYTHONS\nmake: "
     ), result.stderr
+
+
+@pytest.mark.container
+def test_the_build_and_verify_take_only_the_image_interpreters_requires_python_allows(built, project):
+    # The image's interpreters the project allows, as the shared build used them; this run's
+    # requires-python also leaves out the oldest of them.
+    every = interpreters_tested(built[1].stdout)
+    minor = lambda tag: int(re.match(r"cp3(\d+)", tag).group(1))  # noqa: E731
+    lowest = minor(every[0])
+    if minor(every[-1]) == lowest:
+        pytest.skip(f"the image has only CPython 3.{lowest} for this project: nothing to leave out")
+    current = metadata.requires_python(project)
+    specifier = ", ".join(filter(None, [current, f">=3.{lowest + 1}"]))
+    require_python(project, specifier)
+    result = make(project)
+    left, kept = [t for t in every if minor(t) == lowest], [t for t in every if minor(t) > lowest]
+    assert (
+        f"entry: leaving out {' '.join(left)}: the project requires Python {specifier} (requires-python)\n"
+        in (result.stderr)
+    )
+    assert interpreters_tested(result.stdout) == kept
+    for tag in kept:
+        assert re.search(rf"^verify:   {tag}: \d+ passed", result.stdout, flags=re.M), result.stdout
+    built_with = re.findall(r"^build: building the wheel with (\S+)", result.stdout, flags=re.M)
+    assert built_with, result.stdout
+    assert set(built_with) <= set(kept), result.stdout
 
 
 def test_a_host_build_is_done_again_when_the_interpreters_found_change(project, tmp_path):

@@ -15,6 +15,7 @@ standard library only: the image's interpreters need not have packaging, so the 
 of requires-python are matched here (PEP 440, for release and pre-release versions).
 """
 
+import operator
 import re
 import sys
 import sysconfig
@@ -98,6 +99,14 @@ VERSION = re.compile(
 PRE_RANK = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "preview": 2}
 FINAL = (3, 0)  # sorts after every pre-release of the same release
 CLAUSE = re.compile(r"\s*(~=|===|==|!=|<=|>=|<|>)\s*(\S+?)\s*")
+COMPARE = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<=": operator.le,
+    ">=": operator.ge,
+    "<": operator.lt,
+    ">": operator.gt,
+}
 
 
 def parse_version(text):
@@ -117,32 +126,24 @@ def padded(release, length):
     return (release + (0,) * length)[:length]
 
 
-def clause_allows(operator, spec, version, text):
+def clause_allows(op, spec, version, text):
     """Whether parsed version (its text: text) satisfies one clause, e.g. ('>=', '3.10')."""
-    if operator == "===":
+    if op == "===":
         return text.strip().lower() == spec.lower()
     if spec.endswith(".*"):
         # A prefix: the version's release, padded or cut to the prefix's length, must equal it.
         prefix = tuple(int(part) for part in spec[:-2].split("."))
         matches = padded(version[0], len(prefix)) == prefix
-        return matches if operator == "==" else not matches
+        return matches if op == "==" else not matches
     wanted = parse_version(spec)
-    if operator == "~=":
+    if op == "~=":
         # ~=3.10.2 is >=3.10.2 and ==3.10.*.
         prefix = tuple(int(part) for part in VERSION.fullmatch(spec)["release"].split("."))[:-1]
         return version >= wanted and padded(version[0], len(prefix)) == prefix
-    if operator == "<" and wanted[1] == FINAL and version[0] == wanted[0]:
+    if op == "<" and wanted[1] == FINAL and version[0] == wanted[0]:
         # <3.15 leaves out 3.15's own pre-releases, which sort before it.
         return False
-    compare = {
-        "==": version == wanted,
-        "!=": version != wanted,
-        "<=": version <= wanted,
-        ">=": version >= wanted,
-        "<": version < wanted,
-        ">": version > wanted,
-    }
-    return compare[operator]
+    return COMPARE[op](version, wanted)
 
 
 def parse_specifier(specifier):

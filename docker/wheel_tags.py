@@ -155,17 +155,17 @@ def parse_specifier(specifier):
         match = CLAUSE.fullmatch(part)
         if match is None:
             raise ValueError(part.strip())
-        operator, spec = match.groups()
-        wildcard = spec.endswith(".*") and operator in ("==", "!=")
+        op, spec = match.groups()
+        wildcard = spec.endswith(".*") and op in ("==", "!=")
         release = spec[:-2] if wildcard else spec
         version = VERSION.fullmatch(release)
-        if operator != "===" and (
+        if op != "===" and (
             version is None
             or (wildcard and version["pre"] is not None)
-            or (operator == "~=" and "." not in version["release"])
+            or (op == "~=" and "." not in version["release"])
         ):
             raise ValueError(part.strip())
-        clauses.append((operator, spec))
+        clauses.append((op, spec))
     return clauses
 
 

@@ -5,8 +5,8 @@
 # built so far installs under: a py3-none wheel serves them all, an abi3 wheel every later CPython
 # except the free-threaded builds (which cannot load it), and a wheel tagged for one CPython
 # (a C extension) only that one. REQUIRES: the build requirements, one a line (see build_dist).
-# Environment: PYTHONS, FREE_THREADED, PRERELEASE (see select_pythons), STRIP (1: link with -s),
-# SOURCE_DATE_EPOCH, JOBS (C files compiled at once, read by setup.py), V.
+# Environment: PYTHONS, FREE_THREADED, PRERELEASE, REQUIRES_PYTHON (see select_pythons), STRIP
+# (1: link with -s), SOURCE_DATE_EPOCH, JOBS (C files compiled at once, read by setup.py), V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/../scripts/lib.sh"

@@ -3,8 +3,8 @@
 # package's tests there, from outside the source tree, so they import the installed wheel. The
 # tests' own requirements (one a line in REQUIREMENTS, see test_requirements) go in beside it.
 #   docker/verify.sh WHEELDIR TESTDIR [REQUIREMENTS]
-# Environment: PYTHONS, FREE_THREADED, PRERELEASE (see select_pythons), JOBS (parallel checks,
-# default: CPU count), PYTEST_VERSION, V.
+# Environment: PYTHONS, FREE_THREADED, PRERELEASE, REQUIRES_PYTHON (see select_pythons), JOBS
+# (parallel checks, default: CPU count), PYTEST_VERSION, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/../scripts/lib.sh"

@@ -4,8 +4,9 @@
 # no other index, into a fresh virtual environment per host interpreter, and run the package's
 # tests there, from an empty folder outside the source tree.
 #   scripts/check_published.sh
-# Environment: WHEELHOUSE, DIST_DIR, TESTS, TEST_REQUIRES, PYTHONS, FREE_THREADED, PRERELEASE
-#   (host interpreters; default every CPython 3.9+ on PATH), PYTEST_VERSION, REPOSITORY,
+# Environment: WHEELHOUSE, DIST_DIR, TESTS, TEST_REQUIRES, PYTHONS, FREE_THREADED, PRERELEASE,
+#   REQUIRES_PYTHON (host interpreters; default every CPython 3.9+ on PATH that the project's
+#   requires-python allows), PYTEST_VERSION, REPOSITORY,
 #   REPOSITORY_URL, PYPIRC, INDEX_URL, BUILD_DIR, TOOLS_BIN, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -257,11 +257,12 @@ check_python_switches() {
 
 # Print the run's interpreters, one "tag path" pair a line. PYTHONS names them (words: cp311,
 # cp311-cp311, 3.11, cp314t, 3.14t, python3.11 or a path); by default they are every CPython 3.9+
-# found (see found_pythons), free-threaded builds unless FREE_THREADED=0, pre-releases only with
+# found (see found_pythons) that the project's requires-python (REQUIRES_PYTHON, a version
+# specifier) allows, free-threaded builds unless FREE_THREADED=0, pre-releases only with
 # PRERELEASE=1 (those left out are named on stderr). A repeated interpreter counts once.
 # docker/entry.sh chooses once for the whole run and hands the choice on in SELECTED_PYTHONS.
 select_pythons() {
-  local found=() chosen=() want=() word line tag version py seen=" "
+  local found=() named=() allowed=() left=() chosen=() want=() outside word line tag version py seen=" "
   if [[ -n "${SELECTED_PYTHONS:-}" ]]; then
     printf '%s\n' "${SELECTED_PYTHONS}"
     return
@@ -269,8 +270,29 @@ select_pythons() {
   check_python_switches
   mapfile -t found < <(found_pythons)
   read -r -a want <<<"${PYTHONS:-}"
+  for word in "${want[@]}"; do
+    line=$(named_python "${word}" "${found[@]}") ||
+      die "PYTHONS names '${word}', which is not here or does not run; available: $(found_tags "${found[@]}")"
+    read -r tag version py <<<"${line}"
+    cpython_since "${tag}" 9 ||
+      die "PYTHONS names '${word}' (${tag}); only CPython 3.9 or newer is supported"
+    named+=("${word} ${line}")
+  done
+  ((${#found[@]} > 0 || ${#named[@]} > 0)) ||
+    die "no CPython 3.9+ found (looked in $(python_places)); install one or name it with PYTHONS=/path/to/python"
+  outside=$(requires_outside "${found[@]}" "${named[@]#* }") || exit 1
   if ((${#want[@]} == 0)); then
     for line in "${found[@]}"; do
+      read -r tag version py <<<"${line}"
+      if left_out "${version}" "${outside}"; then
+        left+=("${tag}")
+      else
+        allowed+=("${line}")
+      fi
+    done
+    ((${#left[@]} == 0)) ||
+      say "leaving out ${left[*]}: the project requires Python ${REQUIRES_PYTHON} (requires-python)" >&2
+    for line in "${allowed[@]}"; do
       read -r tag version py <<<"${line}"
       if prerelease "${version}" && [[ "${PRERELEASE:-0}" != 1 ]]; then
         say "leaving out ${tag} (${version}), a pre-release; PRERELEASE=1 includes it" >&2
@@ -279,19 +301,17 @@ select_pythons() {
       fi
     done
     ((${#chosen[@]} > 0)) ||
-      die "no CPython 3.9+ found (looked in $(python_places)); install one or name it with PYTHONS=/path/to/python"
+      die "no interpreter left: those here ($(found_tags "${found[@]}")) are all left out (see above); install a CPython release${REQUIRES_PYTHON:+ that requires-python ${REQUIRES_PYTHON} allows}"
   fi
-  for word in "${want[@]}"; do
-    line=$(named_python "${word}" "${found[@]}") ||
-      die "PYTHONS names '${word}', which is not here or does not run; available: $(found_tags "${found[@]}")"
-    read -r tag version py <<<"${line}"
-    cpython_since "${tag}" 9 ||
-      die "PYTHONS names '${word}' (${tag}); only CPython 3.9 or newer is supported"
+  for line in "${named[@]}"; do
+    read -r word tag version py <<<"${line}"
+    ! left_out "${version}" "${outside}" ||
+      die "PYTHONS names '${word}' (${tag}), but the project requires Python ${REQUIRES_PYTHON} (requires-python); drop it from PYTHONS"
     ! prerelease "${version}" || [[ "${PRERELEASE:-0}" == 1 ]] ||
       die "PYTHONS names '${word}', a pre-release (${version}); set PRERELEASE=1 to build for it"
     [[ "${tag}" != *t || "${FREE_THREADED:-1}" == 1 ]] ||
       die "PYTHONS names '${word}', a free-threaded build, but FREE_THREADED=0; drop one of the two"
-    chosen+=("${line}")
+    chosen+=("${line#* }")
   done
   for line in "${chosen[@]}"; do
     read -r tag version py <<<"${line}"
@@ -299,6 +319,26 @@ select_pythons() {
     seen+="${tag} "
     printf '%s %s\n' "${tag}" "${py}"
   done
+}
+
+# The versions of the "tag version path" lines given that REQUIRES_PYTHON leaves out, one a line,
+# as the first of those interpreters reads the specifier; nothing without one. Dies on a
+# specifier it cannot read.
+requires_outside() {
+  local line tag version py first versions=() said
+  [[ -n "${REQUIRES_PYTHON:-}" ]] || return 0
+  for line in "$@"; do
+    read -r tag version py <<<"${line}"
+    versions+=("${version}")
+    first=${first:-${py}}
+  done
+  said=$("${first}" "${WHEEL_TAGS}" outside "${REQUIRES_PYTHON}" "${versions[@]}" 2>&1) || die "${said}"
+  printf '%s\n' "${said}"
+}
+
+# Whether version $1 is among the lines of $2 (requires_outside's answer).
+left_out() {
+  [[ $'\n'"$2"$'\n' == *$'\n'"$1"$'\n'* ]]
 }
 
 # Whether tag $1 (cp311, cp314t) is a CPython 3.$2 or newer.

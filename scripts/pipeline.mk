@@ -10,7 +10,7 @@ MANYLINUX_TAG    ?= 2026.10.26-1##             image tag, pinned so a release ca
 MANYLINUX_DIGEST ?= $(shell sed -n 's|^quay.io/pypa/$(MANYLINUX)_$(ARCH):$(MANYLINUX_TAG)@||p' scripts/image-digests.txt)## sha256:... of that image (scripts/image-digests.txt); empty: by its tag alone
 MANYLINUX_IMAGE  ?= quay.io/pypa/$(MANYLINUX)_$(ARCH):$(MANYLINUX_TAG)$(if $(MANYLINUX_DIGEST),@$(MANYLINUX_DIGEST))## any image with /opt/python; may end in @sha256:...
 CONTAINER_ENGINE ?= auto##                     docker, podman, none (host), auto: docker, podman or none
-PYTHONS          ?=##                          e.g. "cp39 cp313 cp314t"; empty: every CPython 3.9+
+PYTHONS          ?=##                          e.g. "cp311 cp314t"; empty: every CPython 3.9+; only those requires-python allows
 FREE_THREADED    ?= 1##                        1: free-threaded interpreters (3.14t) too; 0: leave them out
 PRERELEASE       ?= 0##                        1: pre-release interpreters (alpha, beta, rc) too; 0: leave them out
 PLAT             ?=##                          auditwheel target, e.g. manylinux_2_28_x86_64; empty: the image's
@@ -60,6 +60,8 @@ PROJECT_NAME := $(word 1,$(PROJECT))
 VERSION      := $(word 2,$(PROJECT))
 PACKAGE      := $(or $(PACKAGE),$(word 3,$(PROJECT)))
 DIST_PREFIX  := $(word 4,$(PROJECT))
+# The Python versions the project supports (requires-python): the interpreters outside are left out.
+REQUIRES_PYTHON := $(shell $(TOOLS_PYTHON) scripts/project.py --requires-python 2>/dev/null)
 SDIST    := $(DIST_DIR)/$(DIST_PREFIX)-$(VERSION).tar.gz
 # The sdist the wheels are built from; it reaches DIST_DIR with the wheels that passed (or by make sdist).
 BUILT_SDIST := $(BUILD_DIR)/sdist/$(notdir $(SDIST))
@@ -92,7 +94,7 @@ endif
 export ARCH MANYLINUX MANYLINUX_IMAGE CONTAINER_ENGINE PYTHONS FREE_THREADED PRERELEASE PLAT STRIP JOBS \
        SOURCE_DATE_EPOCH TESTS TEST_REQUIRES \
        PYTEST_VERSION BUILD_DIR DIST_DIR WHEELHOUSE CACHE_VOLUME TOOLS_PYTHON V TIMINGS BUILT_SDIST DIST_PREFIX MAKE_PID
-export PROJECT_NAME VERSION PACKAGE
+export PROJECT_NAME VERSION PACKAGE REQUIRES_PYTHON
 # Not $(abspath): it splits a checkout path with spaces into words.
 export TOOLS_BIN := $(if $(filter /%,$(TOOLS)),$(TOOLS),$(CURDIR)/$(TOOLS))/bin
 export REPOSITORY REPOSITORY_URL PYPIRC SKIP_EXISTING DRY_RUN INDEX_URL INDEX_HOST INDEX_PORT
@@ -239,9 +241,10 @@ help:
 # installing python3.14 verifies again.
 HOST_BUILD = $(or $(filter none,$(CONTAINER_ENGINE)),$(and $(filter auto,$(CONTAINER_ENGINE)),$(if $(shell command -v docker podman),,none)))
 HOST_PYTHONS = $(shell PYTHONS='$(PYTHONS)' FREE_THREADED='$(FREE_THREADED)' PRERELEASE='$(PRERELEASE)' \
+                 REQUIRES_PYTHON=$(call quote,$(REQUIRES_PYTHON)) \
                  bash -c 'source scripts/lib.sh && select_pythons' 2>/dev/null)
 SETTINGS = $(MANYLINUX_IMAGE) $(CONTAINER_ENGINE) $(PYTHONS) $(FREE_THREADED) $(PRERELEASE) $(PLAT) $(STRIP) \
-           $(SOURCE_DATE_EPOCH) $(TESTS) $(TEST_REQUIRES) $(if $(HOST_BUILD),$(HOST_PYTHONS))
+           $(SOURCE_DATE_EPOCH) $(TESTS) $(TEST_REQUIRES) $(REQUIRES_PYTHON) $(if $(HOST_BUILD),$(HOST_PYTHONS))
 $(BUILD_DIR)/settings: FORCE
 	mkdir -p "$(@D)"
 	settings='$(SETTINGS)'; echo "$$settings" | cmp -s - "$@" || echo "$$settings" >"$@"

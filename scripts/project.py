@@ -4,14 +4,17 @@
     python3 scripts/project.py --check    -> the same, or one line on stderr naming the problem
     python3 scripts/project.py --check --build-requires -> the check, then pyproject.toml's build
                                                             requirements instead, one a line
+    python3 scripts/project.py --requires-python -> the Python versions the project supports (a
+                                                   version specifier, ">=3.10"), or an empty line
 
 The distribution name and version come from pyproject.toml's [project] table when it has one
 (PEP 621), else from setup.cfg's [metadata]. A version given as "attr: pkg.__version__" (setup.cfg)
 or as dynamic with [tool.setuptools.dynamic] version = {attr = ...} is read from that module's
 source, without importing it. The import package is the first of setup.cfg's [options] packages or
 pyproject's [tool.setuptools] packages, else the distribution name with '-' and '.' as '_'.
-DIST_PREFIX is the name as sdist and wheel file names spell it. Standard library only, but --check
-needs packaging (run it with the tools' Python); Python 3.10+
+DIST_PREFIX is the name as sdist and wheel file names spell it. The supported Python versions
+come from the same file: [project] requires-python, else setup.cfg's [options] python_requires.
+Standard library only, but --check needs packaging (run it with the tools' Python); Python 3.10+
 (pyproject.toml needs 3.11's tomllib, or tomli).
 """
 
@@ -66,13 +69,17 @@ def from_pyproject(root):
     return name, version, packages if isinstance(packages, list) else []
 
 
-def from_setup_cfg(root):
-    path = root / "setup.cfg"
+def read_setup_cfg(root):
     config = configparser.ConfigParser(interpolation=None)
     try:
-        config.read(path)
+        config.read(root / "setup.cfg")
     except configparser.Error as err:
         raise Problem(f"setup.cfg cannot be read ({err}); fix it") from None
+    return config
+
+
+def from_setup_cfg(root):
+    config = read_setup_cfg(root)
     metadata = config["metadata"] if config.has_section("metadata") else {}
     packages = config.get("options", "packages", fallback="").split()
     return metadata.get("name", ""), metadata.get("version", ""), [p for p in packages if p != "find:"]
@@ -111,6 +118,16 @@ def metadata(root):
     if found is not None:
         return ("pyproject.toml", *found)
     return ("setup.cfg", *from_setup_cfg(root))
+
+
+def requires_python(root):
+    """The project's requires-python specifier, from the file that holds its metadata; "" if none."""
+    if metadata(root)[0] == "pyproject.toml":
+        found = load_toml(root / "pyproject.toml")["project"].get("requires-python", "")
+    else:
+        found = read_setup_cfg(root).get("options", "python_requires", fallback="")
+    # One line for make, however the file wrapped it.
+    return " ".join(str(found).split())
 
 
 def identity(root):
@@ -177,7 +194,12 @@ def main(argv):
         found = identity(ROOT)
         if check:
             check_version(found[1])
-        lines = build_requires(ROOT) if "--build-requires" in argv else [" ".join(found)]
+        if "--build-requires" in argv:
+            lines = build_requires(ROOT)
+        elif "--requires-python" in argv:
+            lines = [requires_python(ROOT)]
+        else:
+            lines = [" ".join(found)]
     except Problem as problem:
         if check:
             print(f"{PROG}: error: {problem}", file=sys.stderr)

@@ -54,6 +54,7 @@ for _name in {
     "BUILT_SDIST",
     "MAKE_PID",
     "DIST_PREFIX",
+    "REQUIRES_PYTHON",
 }:
     if _name not in ("MANYLINUX_IMAGE", "CONTAINER_ENGINE", "CACHE_VOLUME"):
         os.environ.pop(_name, None)

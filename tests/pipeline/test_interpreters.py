@@ -1,9 +1,11 @@
 """Interpreter selection, wheel tags and test requirements, without an engine: fake /opt/python
 trees and fake interpreters (tests/pipeline/fakepython.py) that report what builds this machine
-does not have would report (3.14t, 3.15 pre-releases, 3.16)."""
+does not have would report (3.14t, 3.15 pre-releases, 3.16). One container test builds with the
+image's own interpreters, within a requires-python."""
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +14,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, make, shell
+from conftest import ROOT, SDIST, commit, make, metadata, shell
+from test_core import interpreters_tested
 
 FAKEPYTHON = Path(__file__).resolve().parent / "fakepython.py"
 
@@ -148,6 +151,83 @@ def test_pick_and_describe_ask_the_interpreter_itself(tmp_path):
     assert run(ft, "pick", ABI3).returncode == 1
 
 
+# ---- which versions a requires-python allows ----------------------------------------------------
+
+# Interpreter versions, and versions at the edges of the specifiers below.
+VERSIONS = [
+    *("2.7.18 3 3.8.20 3.9 3.9.0 3.9.18 3.10 3.10.0 3.10.2 3.10.14 3.11.0 3.11.9 3.12.1".split()),
+    *("3.13.0rc1 3.13.5 3.14.0a1 3.14.0b2 3.14.0rc1 3.14.0 3.14.1 3.14.2 3.15.0a1 3.15.0b1".split()),
+    *("3.15.0rc2 3.15.0 3.15.1 3.16.0 3.16.1 4.0 4.0.0a1 4.1.0".split()),
+]
+SPECIFIERS = [
+    "",
+    ">=3.10",
+    ">= 3.9",
+    ">3.10",
+    ">3.9.18",
+    "<=3.13",
+    "<3.15",
+    "<3.15.0",
+    "<3.14.1",
+    "<4",
+    ">=3.9,<4",
+    ">=3.10, !=3.11.*, <3.16",
+    "~=3.10",
+    "~=3.10.2",
+    "~=3.14.0",
+    "~=3.14.0a1",
+    "~=3.9.0rc1",
+    "==3.*",
+    "==3.14.*",
+    "== 3.14.0.*",
+    "!=3.11.*",
+    "!=3.15.*",
+    "==3.14",
+    "==3.14.0",
+    "!=3.14.0",
+    "==3.15.0a1",
+    ">=3.15",
+    ">=3.15.0a1",
+    ">=3.14.0b1",
+    ">3.14.0rc1",
+    "<3.15.0rc1",
+    "<=3.15.0b1",
+    ">=3.15.0-alpha.1",
+    ">=3.14.0C1",
+    "===3.14.0",
+    ">=3.10,>=3.12,!=3.13.*",
+    ">=3.10,",
+]
+
+
+@pytest.mark.parametrize("specifier", SPECIFIERS)
+def test_requires_python_is_matched_as_packaging_matches_it(specifier):
+    from packaging.specifiers import SpecifierSet
+
+    oracle = SpecifierSet(specifier)
+    expected = [v for v in VERSIONS if oracle.contains(v, prereleases=True)]
+    assert [v for v in VERSIONS if wheel_tags.allows(specifier, v)] == expected
+
+
+# Invalid anywhere, or valid (post, dev, epoch, local) but meaningless for an interpreter.
+@pytest.mark.parametrize(
+    "specifier",
+    [">=3.10.*", "~=3", "~=3.*", "=>3.10", "3.10", "==3.14a1.*", ">=three", ">=3.10;", "<3.10 >3.9",
+     ">=3.10.post1", ">=3.10.dev0", ">=1!3.10", "==3.10+local"],
+)  # fmt: skip
+def test_a_specifier_it_cannot_read_is_refused(specifier):
+    with pytest.raises(ValueError, match="."):
+        wheel_tags.parse_specifier(specifier)
+
+
+def test_an_interpreter_counts_by_its_release_as_pip_and_uv_count_it():
+    versions = ["3.9.18", "3.14.0", "3.15.0a1"]
+    assert wheel_tags.outside(">=3.15", versions) == ["3.9.18", "3.14.0"]
+    assert wheel_tags.outside("<3.15", versions) == ["3.15.0a1"]
+    assert wheel_tags.outside(">=3.10", versions) == ["3.9.18"]
+    assert wheel_tags.outside("", versions) == []
+
+
 # ---- which interpreters a run uses ------------------------------------------------------------
 
 
@@ -219,6 +299,63 @@ def test_a_path_to_pypy_or_an_old_cpython_is_refused(tree):
     )
 
 
+def test_requires_python_leaves_out_the_interpreters_outside_it_in_one_line(tree):
+    tags, err = selected({"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": ">=3.10"})
+    assert tags == ["cp313", "cp314", "cp314t"]
+    assert (
+        err.splitlines()[0] == "test: leaving out cp39: the project requires Python >=3.10 (requires-python)"
+    )
+    # Free-threaded builds count as their version; a pre-release by its release, as pip counts it.
+    tags, err = selected({"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": ">=3.9, !=3.14.*", "PRERELEASE": "1"})
+    assert tags == ["cp39", "cp313", "cp315", "cp315t"]
+    assert (
+        err
+        == "test: leaving out cp314 cp314t: the project requires Python >=3.9, !=3.14.* (requires-python)\n"
+    )
+    # Left out for requires-python, not named a pre-release that PRERELEASE=1 would take in.
+    tags, err = selected({"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": "<3.15"})
+    assert tags == ["cp39", "cp313", "cp314", "cp314t"]
+    assert err == "test: leaving out cp315 cp315t: the project requires Python <3.15 (requires-python)\n"
+
+
+def test_pythons_naming_an_interpreter_outside_requires_python_is_refused(tree):
+    env = {"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": ">=3.10"}
+    assert selected({**env, "PYTHONS": "3.13 3.14t"})[0] == ["cp313", "cp314t"]
+    assert one_error({**env, "PYTHONS": "cp313 cp39"}).endswith(
+        "error: PYTHONS names 'cp39' (cp39), but the project requires Python >=3.10 "
+        "(requires-python); drop it from PYTHONS"
+    )
+    path = tree / "cp314-cp314t" / "bin" / "python"
+    assert one_error({**env, "REQUIRES_PYTHON": "~=3.13.0", "PYTHONS": str(path)}).endswith(
+        f"error: PYTHONS names '{path}' (cp314t), but the project requires Python ~=3.13.0 "
+        "(requires-python); drop it from PYTHONS"
+    )
+
+
+@pytest.mark.parametrize(
+    ("requires", "message"),
+    [
+        (
+            ">=3.16",
+            "no interpreter left: those here (cp39 cp313 cp314 cp314t cp315 cp315t) are all "
+            "left out (see above); install a CPython release that requires-python >=3.16 allows",
+        ),
+        (
+            ">=3.10.*",
+            "requires-python '>=3.10.*' is not a version specifier this pipeline reads; write it in the "
+            "project's metadata with >=, >, <=, <, ==, != or ~= and versions like 3.10, 3.10.2 or 3.10.*, "
+            "comma-joined",
+        ),
+        (
+            ">=3.9, <4, >=3.10.post1",
+            "requires-python '>=3.9, <4, >=3.10.post1' (its part '>=3.10.post1') is not",
+        ),
+    ],
+)
+def test_no_interpreter_left_or_a_specifier_it_cannot_read_gets_one_line(tree, requires, message):
+    assert message in one_error({"OPT_PYTHON": str(tree), "REQUIRES_PYTHON": requires})
+
+
 @pytest.fixture
 def host_path(tmp_path):
     """PATH for host mode: two folders of fake interpreters, then the tools the scripts use."""
@@ -247,6 +384,7 @@ def test_host_mode_finds_every_python3_n_and_n_t_that_runs(tmp_path, host_path):
         f"cp316t {tmp_path}/bin2/python3.16t",
     ]
     assert selected({**env, "PYTHONS": "3.16t python3.9"})[0] == ["cp316t", "cp39"]
+    assert selected({**env, "REQUIRES_PYTHON": ">=3.13"})[0] == ["cp313", "cp316", "cp316t"]
 
 
 def test_host_mode_without_any_python_says_where_it_looked(tmp_path):
@@ -402,6 +540,90 @@ def settings(project, *args, env=None):
 @pytest.mark.parametrize("setting", ["TESTS=tests", "TEST_REQUIRES=six", "FREE_THREADED=0", "PRERELEASE=1"])
 def test_what_the_tests_run_with_is_among_the_settings_make_tracks(project, setting):
     assert settings(project, setting) != settings(project)
+
+
+def require_python(project, specifier):
+    """Set the project's requires-python in the file that holds its metadata, and commit it."""
+    source = metadata.metadata(project)[0]
+    key, table = (
+        ("requires-python", "project") if source == "pyproject.toml" else ("python_requires", "options")
+    )
+    path = project / source
+    text = re.sub(rf"^{key}\s*=.*\n", "", path.read_text(), flags=re.M)
+    if not re.search(rf"^\[{table}\]$", text, flags=re.M):
+        text += f"\n[{table}]\n"
+    value = f'"{specifier}"' if source == "pyproject.toml" else specifier
+    path.write_text(re.sub(rf"^\[{table}\]\n", f"[{table}]\n{key} = {value}\n", text, count=1, flags=re.M))
+    commit(project, f"requires-python {specifier}")
+    assert metadata.requires_python(project) == specifier
+
+
+def test_help_says_requires_python_bounds_pythons(project):
+    assert re.search(
+        r"^  PYTHONS .*only those requires-python allows", make(project, "help").stdout, flags=re.M
+    )
+
+
+def test_requires_python_is_among_the_settings_make_tracks(project):
+    # The commit's date is the same: only requires-python differs.
+    before = settings(project, "SOURCE_DATE_EPOCH=1")
+    require_python(project, ">=3.12")
+    assert settings(project, "SOURCE_DATE_EPOCH=1") != before
+
+
+def test_a_host_build_takes_only_the_interpreters_requires_python_allows(project, tmp_path):
+    fake_python(tmp_path / "bin" / "python3.16", "3.16.0")
+    require_python(project, ">=3.16")
+    found = settings(
+        project, "CONTAINER_ENGINE=none", env={"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}
+    )
+    assert re.findall(r"\bcp3\d+t?\b", found) == ["cp316"]
+
+
+def test_check_published_refuses_pythons_outside_requires_python(project):
+    # The interpreter running these tests, left out by the project's requires-python.
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    require_python(project, f"!={here}.*")
+    (project / "dist").mkdir()
+    (project / "dist" / SDIST).touch()  # tells the version
+    result = make(
+        project,
+        "check-published",
+        f"PYTHONS={sys.executable}",
+        "INDEX_URL=http://127.0.0.1:9/simple/",
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.startswith(
+        f"check_published: error: PYTHONS names '{sys.executable}' (cp{here.replace('.', '')}), but the "
+        f"project requires Python !={here}.* (requires-python); drop it from PYTHONS\nmake: "
+    ), result.stderr
+
+
+@pytest.mark.container
+def test_the_build_and_verify_take_only_the_image_interpreters_requires_python_allows(built, project):
+    # The image's interpreters the project allows, as the shared build used them; this run's
+    # requires-python also leaves out the oldest of them.
+    every = interpreters_tested(built[1].stdout)
+    minor = lambda tag: int(re.match(r"cp3(\d+)", tag).group(1))  # noqa: E731
+    lowest = minor(every[0])
+    if minor(every[-1]) == lowest:
+        pytest.skip(f"the image has only CPython 3.{lowest} for this project: nothing to leave out")
+    current = metadata.requires_python(project)
+    specifier = ", ".join(filter(None, [current, f">=3.{lowest + 1}"]))
+    require_python(project, specifier)
+    result = make(project)
+    left, kept = [t for t in every if minor(t) == lowest], [t for t in every if minor(t) > lowest]
+    assert (
+        f"entry: leaving out {' '.join(left)}: the project requires Python {specifier} (requires-python)\n"
+        in (result.stderr)
+    )
+    assert interpreters_tested(result.stdout) == kept
+    for tag in kept:
+        assert re.search(rf"^verify:   {tag}: \d+ passed", result.stdout, flags=re.M), result.stdout
+    built_with = re.findall(r"^build: building the wheel with (\S+)", result.stdout, flags=re.M)
+    assert built_with, result.stdout
+    assert set(built_with) <= set(kept), result.stdout
 
 
 def test_a_host_build_is_done_again_when_the_interpreters_found_change(project, tmp_path):

@@ -161,3 +161,43 @@ def test_a_version_not_in_its_normal_form_is_refused_with_the_normal_one(tmp_pat
     result = identify(tmp_path, {"pyproject.toml": pyproject}, "--check")
     assert result.returncode == 1
     assert "version '1.0.0-RC1' is spelled '1.0.0rc1' in file names" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {"setup.cfg": SETUP_CFG.format(name="x", version="1.0", packages="python_requires = >=3.10")},
+            ">=3.10\n",
+        ),
+        (
+            {
+                "pyproject.toml": PYPROJECT.format(
+                    name="x", version='version = "1.0"\nrequires-python = ">= 3.11, <4"'
+                )
+            },
+            ">= 3.11, <4\n",
+        ),
+        # The metadata is pyproject's [project] table, and setup.cfg's options are not read then.
+        (
+            {
+                "pyproject.toml": PYPROJECT.format(name="x", version='version = "1.0"'),
+                "setup.cfg": SETUP_CFG.format(name="x", version="1.0", packages="python_requires = >=3.10"),
+            },
+            "\n",
+        ),
+        (
+            {
+                "setup.cfg": SETUP_CFG.format(
+                    name="x", version="1.0", packages="python_requires =\n  >=3.10,\n  <4"
+                )
+            },
+            ">=3.10, <4\n",
+        ),
+        ({"setup.cfg": SETUP_CFG.format(name="x", version="1.0", packages="")}, "\n"),
+    ],
+    ids=["setup.cfg", "pep 621", "pep 621 without", "setup.cfg wrapped", "none"],
+)
+def test_requires_python_comes_from_the_metadata_on_one_line(tmp_path, files, expected):
+    result = identify(tmp_path, files, "--requires-python")
+    assert (result.returncode, result.stdout) == (0, expected), result.stderr

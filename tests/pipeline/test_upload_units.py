@@ -2,6 +2,8 @@
 queries (scripts/repository.py), called directly; the index is a real pypiserver on 127.0.0.1.
 """
 
+import base64
+import hashlib
 import shutil
 
 import check_dist
@@ -11,7 +13,7 @@ import repository
 import requests
 from conftest import PACKAGE, PREFIX, SDIST, VERSION
 from packaging.utils import canonicalize_name
-from releases import EXAMPLE, WHEEL, fake_sdist, fake_wheel, free_port
+from releases import EXAMPLE, WHEEL, fake_sdist, fake_wheel, free_port, write_wheel
 
 # ---- check_dist: the files themselves ------------------------------------------------------
 
@@ -86,6 +88,51 @@ def test_twine_check_names_the_file_it_fails(tmp_path):
     with pytest.raises(check_dist.Rejected, match="long_description. missing") as rejected:
         check_dist.check([str(good), str(bad)])
     assert str(rejected.value).startswith(f"{bad}: twine check --strict fails: ")
+
+
+INFO = f"{PREFIX}-{VERSION}.dist-info"
+MODULE = f"{PACKAGE}/__init__.py"
+MEMBERS = {MODULE: b"x = 1\n", f"{INFO}/METADATA": b"Metadata-Version: 2.1\n"}
+
+
+def listed(members, changed=None):
+    """A RECORD's lines for MEMBERS, as the wheel spec says, but for CHANGED: {name: (hash, size)}."""
+    lines = []
+    for name, data in members.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        hashed, size = (changed or {}).get(name, (f"sha256={digest}", len(data)))
+        lines.append(f"{name},{hashed},{size}\n")
+    return "".join(lines) + f"{INFO}/RECORD,,\n"
+
+
+SHA256 = listed(MEMBERS).split(",")[1]
+
+
+@pytest.mark.parametrize(
+    ("members", "record", "problem"),
+    [
+        ({**MEMBERS, f"{PACKAGE}/planted.py": b"1"}, listed(MEMBERS), f"{PACKAGE}/planted.py is not in its"),
+        ({**MEMBERS, MODULE: b"x = 2\n"}, listed(MEMBERS), f"{MODULE}: its sha256 is not the one its RECORD"),
+        (MEMBERS, listed(MEMBERS, {MODULE: (SHA256, 99)}), f"{MODULE}: its size, 6, is not the 99 its"),
+        (MEMBERS, listed(MEMBERS, {MODULE: ("md5=abc", 6)}), r"its RECORD gives no sha256 hash \(md5=abc\)"),
+        (MEMBERS, listed({**MEMBERS, f"{PACKAGE}/gone.py": b""}), f"{PACKAGE}/gone.py, listed in its"),
+        (MEMBERS, listed(MEMBERS) * 2, f"its RECORD lists {MODULE} twice"),
+    ],
+    ids=["unlisted", "changed", "size", "weak-hash", "missing", "repeated"],
+)
+def test_a_wheel_that_differs_from_its_record_is_rejected(tmp_path, members, record, problem):
+    path = tmp_path / WHEEL
+    write_wheel(path, members, record)
+    with pytest.raises(check_dist.Rejected, match=problem) as rejected:
+        check_dist.check([str(path)], quick=True)
+    assert str(rejected.value).startswith(f"{path}: ")
+    assert str(rejected.value).endswith("changed after it was built; remove it and build again (make)")
+
+
+def test_a_wheel_that_matches_its_record_passes_with_an_unlisted_signature(tmp_path):
+    path = tmp_path / WHEEL
+    write_wheel(path, {**MEMBERS, f"{INFO}/RECORD.jws": b"{}"}, listed(MEMBERS))
+    assert check_dist.record_problem(str(path)) is None
 
 
 def test_nothing_to_check_is_rejected():

@@ -119,21 +119,25 @@ def fake_wheel(folder, filename, extra=(), description="A package for tests."):
 
 
 def write_wheel(path, members, record=None):
-    """A wheel at PATH holding MEMBERS (name: bytes) and a RECORD listing them as the wheel spec
-    says, or holding RECORD's text as given."""
+    """A wheel at PATH holding MEMBERS (name: bytes) and a RECORD: the text given, or one listing
+    MEMBERS as the wheel spec says."""
     info = next(name.split("/")[0] for name in members if ".dist-info/" in name)
-    if record is None:
-        record = (
-            "".join(
-                f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}\n"
-                for name, data in members.items()
-            )
-            + f"{info}/RECORD,,\n"
-        )
     with zipfile.ZipFile(path, "w") as whl:
         for name, data in members.items():
             whl.writestr(name, data)
-        whl.writestr(f"{info}/RECORD", record)
+        whl.writestr(f"{info}/RECORD", record_of(members) if record is None else record)
+
+
+def record_of(members, changed=None):
+    """The RECORD of a wheel holding MEMBERS (name: bytes), but for the lines CHANGED gives as
+    {name: (hash, size)}."""
+    info = next(name.split("/")[0] for name in members if ".dist-info/" in name)
+    lines = []
+    for name, data in members.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        hashed, size = (changed or {}).get(name, (f"sha256={digest}", len(data)))
+        lines.append(f"{name},{hashed},{size}\n")
+    return "".join(lines) + f"{info}/RECORD,,\n"
 
 
 def fake_sdist(folder, filename, description="A package for tests."):

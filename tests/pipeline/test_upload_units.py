@@ -2,8 +2,6 @@
 queries (scripts/repository.py), called directly; the index is a real pypiserver on 127.0.0.1.
 """
 
-import base64
-import hashlib
 import shutil
 
 import check_dist
@@ -13,7 +11,7 @@ import repository
 import requests
 from conftest import PACKAGE, PREFIX, SDIST, VERSION
 from packaging.utils import canonicalize_name
-from releases import EXAMPLE, WHEEL, fake_sdist, fake_wheel, free_port, write_wheel
+from releases import EXAMPLE, WHEEL, fake_sdist, fake_wheel, free_port, record_of, write_wheel
 
 # ---- check_dist: the files themselves ------------------------------------------------------
 
@@ -95,28 +93,30 @@ MODULE = f"{PACKAGE}/__init__.py"
 MEMBERS = {MODULE: b"x = 1\n", f"{INFO}/METADATA": b"Metadata-Version: 2.1\n"}
 
 
-def listed(members, changed=None):
-    """A RECORD's lines for MEMBERS, as the wheel spec says, but for CHANGED: {name: (hash, size)}."""
-    lines = []
-    for name, data in members.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        hashed, size = (changed or {}).get(name, (f"sha256={digest}", len(data)))
-        lines.append(f"{name},{hashed},{size}\n")
-    return "".join(lines) + f"{INFO}/RECORD,,\n"
-
-
-SHA256 = listed(MEMBERS).split(",")[1]
+SHA256 = record_of(MEMBERS).split(",")[1]
 
 
 @pytest.mark.parametrize(
     ("members", "record", "problem"),
     [
-        ({**MEMBERS, f"{PACKAGE}/planted.py": b"1"}, listed(MEMBERS), f"{PACKAGE}/planted.py is not in its"),
-        ({**MEMBERS, MODULE: b"x = 2\n"}, listed(MEMBERS), f"{MODULE}: its sha256 is not the one its RECORD"),
-        (MEMBERS, listed(MEMBERS, {MODULE: (SHA256, 99)}), f"{MODULE}: its size, 6, is not the 99 its"),
-        (MEMBERS, listed(MEMBERS, {MODULE: ("md5=abc", 6)}), r"its RECORD gives no sha256 hash \(md5=abc\)"),
-        (MEMBERS, listed({**MEMBERS, f"{PACKAGE}/gone.py": b""}), f"{PACKAGE}/gone.py, listed in its"),
-        (MEMBERS, listed(MEMBERS) * 2, f"its RECORD lists {MODULE} twice"),
+        (
+            {**MEMBERS, f"{PACKAGE}/planted.py": b"1"},
+            record_of(MEMBERS),
+            f"{PACKAGE}/planted.py is not in its",
+        ),
+        (
+            {**MEMBERS, MODULE: b"x = 2\n"},
+            record_of(MEMBERS),
+            f"{MODULE}: its sha256 is not the one its RECORD",
+        ),
+        (MEMBERS, record_of(MEMBERS, {MODULE: (SHA256, 99)}), f"{MODULE}: its size, 6, is not the 99 its"),
+        (
+            MEMBERS,
+            record_of(MEMBERS, {MODULE: ("md5=abc", 6)}),
+            r"its RECORD gives no sha256 hash \(md5=abc\)",
+        ),
+        (MEMBERS, record_of({**MEMBERS, f"{PACKAGE}/gone.py": b""}), f"{PACKAGE}/gone.py, listed in its"),
+        (MEMBERS, record_of(MEMBERS) * 2, f"its RECORD lists {MODULE} twice"),
     ],
     ids=["unlisted", "changed", "size", "weak-hash", "missing", "repeated"],
 )
@@ -131,7 +131,7 @@ def test_a_wheel_that_differs_from_its_record_is_rejected(tmp_path, members, rec
 
 def test_a_wheel_that_matches_its_record_passes_with_an_unlisted_signature(tmp_path):
     path = tmp_path / WHEEL
-    write_wheel(path, {**MEMBERS, f"{INFO}/RECORD.jws": b"{}"}, listed(MEMBERS))
+    write_wheel(path, {**MEMBERS, f"{INFO}/RECORD.jws": b"{}"}, record_of(MEMBERS))
     assert check_dist.record_problem(str(path)) is None
 
 

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from conftest import FIXTURES, PACKAGE, PACKAGE_TESTS, ROOT, fresh_copy, in_volume, make, tools_dir
 
-pytestmark = [pytest.mark.container, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 PYTHONS = "PYTHONS=cp312"
 HOSTILE = FIXTURES / "hostile" / "test_zz_hostile.py"
@@ -31,6 +31,7 @@ def wheel_of(project):
     return wheel
 
 
+@pytest.mark.container
 def test_a_hostile_package_test_reaches_no_later_run_and_no_wheel(engine, tmp_path, volume):
     mark = hostile_mark()
     hostile = fresh_copy(tmp_path / "hostile")
@@ -52,6 +53,33 @@ def test_a_hostile_package_test_reaches_no_later_run_and_no_wheel(engine, tmp_pa
     subprocess.run([*check, str(wheel_of(hostile))], check=True, capture_output=True)
 
 
+# A package test that adds a module to the wheel it was installed from, which uv records.
+CHANGES_ITS_WHEEL = """import json
+import zipfile
+from importlib import metadata
+from urllib.parse import unquote, urlparse
+
+
+def test_changes_the_wheel_it_came_from():
+    for dist in metadata.distributions():
+        url = json.loads(dist.read_text("direct_url.json") or "{}").get("url", "")
+        if url.endswith(".whl"):
+            with zipfile.ZipFile(unquote(urlparse(url).path), "a") as wheel:
+                wheel.writestr("planted.py", "planted = True\\n")
+"""
+
+
+def test_a_wheel_its_tests_changed_is_not_published(project):
+    # On the host the tests run as the user, who may write to the wheels: the hashes taken
+    # before they ran tell.
+    (project / PACKAGE_TESTS / "test_zz_changes_its_wheel.py").write_text(CHANGES_ITS_WHEEL)
+    result = make(project, "CONTAINER_ENGINE=none", check=False)
+    assert result.returncode != 0, result.stdout
+    (error,) = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert re.search(r"entry: error: the wheels changed while their tests ran \(\S+\.whl\), so none", error)
+    assert list((project / "wheelhouse").glob("*.whl")) == []
+
+
 def rebuild(project):
     """Change the package's source, so that the next make builds the wheel again."""
     init = project / PACKAGE / "__init__.py"
@@ -61,6 +89,7 @@ def rebuild(project):
 BUILD_META = "find /cache/build-env -path '*/setuptools/build_meta.py' | head -n 1"
 
 
+@pytest.mark.container
 def test_a_damaged_kept_build_environment_is_made_again(engine, project, volume):
     make(project, PYTHONS, f"CACHE_VOLUME={volume}")
     # Its files are its own, not hard links into uv's cache.
@@ -72,6 +101,7 @@ def test_a_damaged_kept_build_environment_is_made_again(engine, project, volume)
     assert in_volume(volume, f'test -s "$({BUILD_META})" && echo whole') == "whole\n"
 
 
+@pytest.mark.container
 def test_a_kept_build_environment_damaged_past_its_check_is_dropped(engine, project, volume):
     make(project, PYTHONS, f"CACHE_VOLUME={volume}")
     # Bytes of the backend's bytecode changed in place, its size and time kept, as a disk may:

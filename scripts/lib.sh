@@ -164,8 +164,8 @@ kept_folder() {
 MANIFEST=.files
 
 # Whether kept folder $1 is complete and undamaged: it and its bytecode hold the files its list
-# names, each of the size and time listed, and no other (a truncated or rewritten file, or one
-# added, fails). 0.01 s where hashing every file would take ten times as long.
+# names, each of the size and time (to the second) listed, and no other: a file truncated,
+# rewritten, removed or added fails. 0.01 s, where hashing every file takes ten times as long.
 intact() {
   [[ -f "$1/${MANIFEST}" ]] && cmp -s <(kept_listing "$1") "$1/${MANIFEST}"
 }
@@ -175,9 +175,10 @@ intact() {
 kept_listing() {
   local real
   real=$(cd "$1" && pwd -P) || return 1
-  # The bytecode's folder may not be there (no module to compile).
+  # The bytecode's folder may not be there (no module to compile). stat, not GNU find's -printf:
+  # musllinux images have busybox's.
   { find "${real}" ${PYTHONPYCACHEPREFIX:+"${PYTHONPYCACHEPREFIX}${real}"} -type f ! -path "${real}/${MANIFEST}" \
-    -printf '%s %T@ %p\n' 2>/dev/null || true; } | LC_ALL=C sort
+    -print0 2>/dev/null || true; } | xargs -0 -r stat -c '%s %Y %n' | LC_ALL=C sort
 }
 
 # Remove a kept folder, and its bytecode where that is kept apart (docker/entry.sh).

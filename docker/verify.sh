@@ -44,10 +44,10 @@ check_one() {
       return 1
     }
   fi
-  # The tests' copy, their home and working folder: the one place, with the temporary
-  # folders, where they may write.
+  # Their working folder and home, TESTER's (with the temporary folders, the one place they may
+  # write), and in it their copy, this script's: given to TESTER only once complete.
   mkdir "${root}/run" && cp -R "${testdir}" "${root}/run/tests" || return 1
-  [[ -z "${TESTER}" ]] || chown -R "${TESTER}:${TESTER}" "${root}/run" || return 1
+  [[ -z "${TESTER}" ]] || chown "${TESTER}:${TESTER}" "${root}/run" || return 1
   (cd "${root}/run" && HOME="${root}/run" PYTHONPATH="${runner}" run as_tester "${py}" \
     "${root}/venv/bin/python" -m pytest -q -p no:cacheprovider tests)
 }

@@ -206,7 +206,7 @@ build_dist() {
   local build=(uv build --no-config "${kind}") out_args=(--out-dir "${out}" "${src}")
   if kept_env_serves "${src}" "${requires}" && env=$(build_env "${py}" "${requires}" 2>"${log}"); then
     # Its making said why (a damaged one), among uv's output.
-    grep -F ": warning: " "${log}" >&2 || true
+    grep -F "${PROG}: warning: " "${log}" >&2 || true
     UV_PYTHON_DOWNLOADS=never run "${build[@]}" --no-build-isolation --python "${env}/bin/python" "${out_args[@]}" >"${log}" 2>&1 && return
     grep -qE "ModuleNotFoundError|No module named|FileNotFoundError|command not found" "${log}" || suspect=${env}
   fi

@@ -48,8 +48,8 @@ check_one() {
   # write), and in it their copy, this script's: given to TESTER only once complete.
   mkdir "${root}/run" && cp -R "${testdir}" "${root}/run/tests" || return 1
   [[ -z "${TESTER}" ]] || chown "${TESTER}:${TESTER}" "${root}/run" || return 1
-  (cd "${root}/run" && HOME="${root}/run" PYTHONPATH="${runner}" run as_tester "${py}" \
-    "${root}/venv/bin/python" -m pytest -q -p no:cacheprovider tests)
+  (cd "${root}/run" && HOME="${root}/run" PYTHONPATH="${runner}" \
+    run as_tester "${root}/venv/bin/python" -m pytest -q -p no:cacheprovider tests)
 }
 
 # The tests' user: in a container, where the step runs as root, one that owns no file (the
@@ -59,21 +59,21 @@ if [[ "${IN_CONTAINER:-0}" == 1 && "$(id -u)" == 0 ]]; then
   TESTER=65534
 fi
 
-# Run a command as TESTER, with no group of this script's user, changed to by interpreter $1:
-# every image has Python, not every one setpriv or su.
+# Run interpreter $1 with the rest of the arguments as TESTER, with none of this script's groups.
+# The interpreter itself changes user first, started bare (-I -S: no site, so nothing installed
+# in its environment runs, and nothing of the environment's settings): every image has Python,
+# not every one setpriv or su.
 as_tester() {
-  local py=$1
-  shift
   if [[ -z "${TESTER}" ]]; then
     "$@"
     return
   fi
-  "${py}" -I -S -c 'import os, sys
+  "$1" -I -S -c 'import os, sys
 user = int(sys.argv[1])
 os.setgroups([])
 os.setgid(user)
 os.setuid(user)
-os.execvp(sys.argv[2], sys.argv[2:])' "${TESTER}" "$@"
+os.execv(sys.argv[2], sys.argv[2:])' "${TESTER}" "$@"
 }
 
 # Print a folder holding pytest, compiled for interpreter $2, made once and kept in CACHE_DIR.

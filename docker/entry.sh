@@ -57,11 +57,11 @@ verify() {
   "${here}/verify.sh" "$1" "${io}/tests" "${requirements}" || exit 1
   after=$(wheel_sums "$1") || exit 1
   if [[ "${after}" != "${before}" ]]; then
-    changed=$({ diff <(echo "${before}") <(echo "${after}") || true; } | sed -n 's/^[<>] [0-9a-f]*  //p' | sort -u | paste -sd' ')
+    changed=$({ diff <(echo "${before}") <(echo "${after}") || true; } | sed -n 's|^[<>] [0-9a-f]*  .*/||p' | sort -u | paste -sd' ')
     die "the wheels changed while their tests ran (${changed}), so none is published; make the package's tests write only to their own temporary folders (pytest's tmp_path)"
   fi
 }
-wheel_sums() { (cd "$1" && sha256sum -- *.whl 2>/dev/null); }
+wheel_sums() { find "$1" -maxdepth 1 -name '*.whl' -exec sha256sum {} + | LC_ALL=C sort -k 2; }
 repair() { "${here}/repair.sh" "$1" "${io}/out/wheelhouse" && verify "${io}/out/wheelhouse"; }
 case "${step}" in
   wheels) build ;;

@@ -26,7 +26,7 @@ esac
 # container and goes with it.
 keep_bytecode() {
   local prefix=/tmp/bytecode tree
-  for tree in "${OPT_PYTHON%/*}" "${CACHE_DIR}/pytest-${PYTEST_VERSION:-}" "${CACHE_DIR}/build-env"; do
+  for tree in "${OPT_PYTHON%/*}" "${CACHE_DIR}/$(pytest_folder)" "${CACHE_DIR}/build-env"; do
     mkdir -p "${CACHE_DIR}/bytecode${tree}" "${prefix}${tree%/*}" &&
       ln -sfn "${CACHE_DIR}/bytecode${tree}" "${prefix}${tree}" || return 0
   done

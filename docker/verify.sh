@@ -81,15 +81,15 @@ os.execv(sys.argv[2], sys.argv[2:])' "${TESTER}" "$@"
 # every run the second it takes to install and byte-compile pytest afresh.
 pytest_for() {
   local tag=$1 py=$2
-  kept_folder "${CACHE_DIR:-${TMPDIR:-/tmp}/verify-cache}/pytest-${PYTEST_VERSION}/${tag}" install_pytest "${py}"
+  kept_folder "${CACHE_DIR:-${TMPDIR:-/tmp}/verify-cache}/$(pytest_folder)/${tag}" install_pytest "${py}"
 }
 
 install_pytest() {
   local py=$1 target=$2
   if command -v uv >/dev/null 2>&1; then
-    from_cache_first uv pip install --quiet --compile-bytecode --python "${py}" --target "${target}" "pytest==${PYTEST_VERSION}" >&2
+    from_cache_first uv pip install --quiet --compile-bytecode --python "${py}" --target "${target}" "${PYTEST_REQUIREMENTS[@]}" >&2
   else
-    run "${py}" -m pip install --quiet --target "${target}" "pytest==${PYTEST_VERSION}" >&2
+    run "${py}" -m pip install --quiet --target "${target}" "${PYTEST_REQUIREMENTS[@]}" >&2
   fi || return 1
   [[ -n "${TESTER}" && -n "${PYTHONPYCACHEPREFIX:-}" ]] || return 0
   # One run of a test of its own, here, where TESTER cannot write: it compiles the modules of
@@ -183,4 +183,12 @@ main() {
 
 # make reads it from scripts/tools.txt, the one place it is pinned.
 : "${PYTEST_VERSION:?}"
+# pytest and what it needs, every file's hash checked, from docker/pytest.lock (scripts/pins.sh
+# writes it from that pin). Another version has no hashes to check: it goes by its version alone.
+if grep -qx "pytest==${PYTEST_VERSION} \\\\" "${here}/pytest.lock"; then
+  PYTEST_REQUIREMENTS=(--require-hashes --requirement "${here}/pytest.lock")
+else
+  PYTEST_REQUIREMENTS=("pytest==${PYTEST_VERSION}")
+  warn "PYTEST_VERSION=${PYTEST_VERSION} is not the version docker/pytest.lock holds, so its files' hashes are not checked; to check them, set it in scripts/tools.txt and run scripts/pins.sh tools"
+fi
 main "$@"

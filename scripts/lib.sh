@@ -278,6 +278,14 @@ OPT_PYTHON=${OPT_PYTHON:-/opt/python}
 # in the checkout and in the container alike).
 WHEEL_TAGS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../docker/wheel_tags.py
 
+# The name of the folder pytest is kept in for PYTEST_VERSION, in the cache: one per lock too
+# (docker/pytest.lock), so that pytest installed from another lock, or from none, is not used.
+pytest_folder() {
+  local lock
+  lock=$(sha256sum <"${WHEEL_TAGS%/*}/pytest.lock") || return 1
+  echo "pytest-${PYTEST_VERSION:-}-${lock:0:16}"
+}
+
 # Die unless setting $1 is empty (its default), 1 ($2 says what that does) or 0 ($3).
 check_switch() {
   local value=${!1:-}
@@ -442,13 +450,23 @@ test_requirements() {
 SUPPORTED_ARCHS="x86_64 aarch64 i686 ppc64le s390x"
 SUPPORTED_MANYLINUX="manylinux2014 manylinux_2_28 manylinux_2_34 musllinux_1_2"
 
-# Die unless ARCH, MANYLINUX and PLAT (if set) name one target this pipeline can build for.
+# Die unless ARCH, MANYLINUX and PLAT (if set) name one target this pipeline can build for, and
+# MANYLINUX_IMAGE's digest, if it has one, is one.
 check_target() {
+  [[ "${MANYLINUX_IMAGE:-}" != *@* || "${MANYLINUX_IMAGE}" =~ [^@/]@sha256:[0-9a-f]{64}$ ]] ||
+    die "MANYLINUX_IMAGE=${MANYLINUX_IMAGE} has no valid digest after its @; end it in @sha256: and the 64 hex digits the registry gives (or set MANYLINUX_DIGEST so), or drop the @ part"
   [[ " ${SUPPORTED_ARCHS} " == *" ${ARCH:-} "* ]] ||
     die "ARCH=${ARCH:-} is not supported; use one of: ${SUPPORTED_ARCHS}"
   [[ " ${SUPPORTED_MANYLINUX} " == *" ${MANYLINUX:-} "* ]] ||
     die "MANYLINUX=${MANYLINUX:-} is not supported; use one of: ${SUPPORTED_MANYLINUX}"
   [[ -z "${PLAT:-}" ]] || check_plat "PLAT=${PLAT}" "${PLAT}" "use a ${MANYLINUX}_${ARCH} tag, or leave PLAT empty for the image's"
+}
+
+# Die unless CACHE_VOLUME names an engine volume (docker's rule for a volume's name). Anything
+# else would be taken for a host path, and bind-mounted read-write into a container run as root.
+check_cache_volume() {
+  [[ "${CACHE_VOLUME:-}" =~ ^[A-Za-z0-9][A-Za-z0-9_.-]+$ ]] ||
+    die "CACHE_VOLUME=${CACHE_VOLUME:-} is not a volume name, and a path would put that folder in the container, writable by root; use a name of letters, digits and _.- (e.g. CACHE_VOLUME=myproject-build-cache), or leave it unset"
 }
 
 # Die unless the platform tag $2 (described by $1) is for ARCH and the libc MANYLINUX names.

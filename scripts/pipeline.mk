@@ -7,7 +7,8 @@
 ARCH             ?= $(shell uname -m)##        one of: $(SUPPORTED_ARCHS)
 MANYLINUX        ?= manylinux_2_28##           one of: $(SUPPORTED_MANYLINUX)
 MANYLINUX_TAG    ?= 2026.10.26-1##             image tag, pinned so a release can be rebuilt
-MANYLINUX_IMAGE  ?= quay.io/pypa/$(MANYLINUX)_$(ARCH):$(MANYLINUX_TAG)## any image with /opt/python
+MANYLINUX_DIGEST ?= $(shell sed -n 's|^quay.io/pypa/$(MANYLINUX)_$(ARCH):$(MANYLINUX_TAG)@||p' scripts/image-digests.txt)## sha256:... of that image (scripts/image-digests.txt); empty: by its tag alone
+MANYLINUX_IMAGE  ?= quay.io/pypa/$(MANYLINUX)_$(ARCH):$(MANYLINUX_TAG)$(if $(MANYLINUX_DIGEST),@$(MANYLINUX_DIGEST))## any image with /opt/python; may end in @sha256:...
 CONTAINER_ENGINE ?= auto##                     docker, podman, none (host), auto: docker, podman or none
 PYTHONS          ?=##                          e.g. "cp39 cp313 cp314t"; empty: every CPython 3.9+
 FREE_THREADED    ?= 1##                        1: free-threaded interpreters (3.14t) too; 0: leave them out
@@ -20,7 +21,7 @@ PYTEST_VERSION   ?= $(shell sed -n 's/^pytest==//p' scripts/tools.txt)## pytest 
 BUILD_DIR        ?= .build##                   tools, caches, intermediate wheels
 DIST_DIR         ?= dist##                     the sdist
 WHEELHOUSE       ?= wheelhouse##               repaired, verified wheels
-CACHE_VOLUME     ?= $(PACKAGE)-build-cache##   engine volume keeping uv and pip caches between runs
+CACHE_VOLUME     ?= $(or $(PACKAGE),project)-build-cache## engine volume keeping uv and pip caches between runs
 TOOLS_PYTHON     ?= python3##                  Python 3.10+ for the host tools environment
 TOOLS            ?= $(BUILD_DIR)/tools##       the host tools environment (see scripts/tools.txt)
 REPOSITORY       ?= pypi##                     upload to this .pypirc section: pypi, testpypi, local, ...
@@ -201,7 +202,7 @@ lint: | $(call tools,lint)
 tools: $(call tools,$(TOOL_GROUPS))
 # The first group makes the environment the others go into: one at a time, even under -j.
 $(call tools,$(filter-out make,$(TOOL_GROUPS))): | $(call tools,make)
-$(TOOLS)/.installed-%: scripts/tools.txt scripts/tools.sh
+$(TOOLS)/.installed-%: scripts/tools.txt scripts/tools.lock scripts/tools.sh
 	scripts/tools.sh "$(TOOLS)" $*
 
 .PHONY: clean  ## remove everything the build made (the tools environment too)

@@ -16,7 +16,7 @@ source "${here}/lib.sh"
 root=$(dirname "${here}")
 
 : "${CONTAINER_ENGINE:=auto}" "${MANYLINUX_IMAGE:?}" "${BUILD_DIR:=.build}" "${DIST_DIR:=dist}"
-: "${WHEELHOUSE:=wheelhouse}" "${TESTS:=tests/package}" "${BUILT_SDIST:=}" "${CACHE_VOLUME:?make sets it}"
+: "${WHEELHOUSE:=wheelhouse}" "${TESTS:=tests/package}" "${BUILT_SDIST:=}"
 : "${ARCH:=$(uname -m)}"
 
 # Set engine to the engine to use, or "none" to build on the host, and engine_note to why,
@@ -142,6 +142,13 @@ run_in_container() {
   local envs=(-e IN_CONTAINER=1 -e CACHE_DIR=/cache -e UV_CACHE_DIR=/cache/uv -e PIP_CACHE_DIR=/cache/pip)
   for var in PYTHONS FREE_THREADED PRERELEASE TEST_REQUIRES PLAT STRIP SOURCE_DATE_EPOCH JOBS V TIMINGS PYTEST_VERSION CACHE_VOLUME; do
     [[ -n "${!var:-}" ]] && envs+=(-e "${var}=${!var}")
+  done
+  # The index settings of uv and pip reach their installs in the container too (a mirror, or a
+  # folder of wheels in the cache volume); by name alone, so that a URL's password stays off
+  # the engine's command line.
+  for var in UV_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_EXTRA_INDEX_URL UV_FIND_LINKS UV_NO_INDEX \
+    PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_FIND_LINKS PIP_NO_INDEX; do
+    [[ -z "${!var:-}" ]] || envs+=(-e "${var}")
   done
   # The scripts need bash; without it the engine would only say "exec ... no such file".
   local no_bash="${PROG}: error: image ${MANYLINUX_IMAGE} has no bash, which the build scripts need; set MANYLINUX_IMAGE to a manylinux image"
@@ -307,6 +314,7 @@ main() {
     *) die "unknown step '${step}'; use wheels, repair, wheels+repair, verify or config" ;;
   esac
   check_target
+  check_cache_volume
   [[ "${JOBS-1}" =~ ^[1-9][0-9]*$ ]] || die "JOBS=${JOBS} is not a positive whole number; use e.g. JOBS=2"
   check_switch STRIP "strip the libraries" "keep symbols"
   check_python_switches
@@ -319,6 +327,8 @@ main() {
     if [[ "${host}" == none ]]; then
       say "${ARCH} wheels on the host, repaired to ${PLAT:-the newest policy the host glibc allows}"
     else
+      [[ "${MANYLINUX_IMAGE}" == *@* ]] ||
+        say "the image goes by its tag alone; to pin it by digest too, see MANUAL.md, Pins (scripts/pins.sh images)"
       say "${ARCH} ${MANYLINUX} wheels from ${MANYLINUX_IMAGE}, repaired to ${PLAT:-its AUDITWHEEL_PLAT}"
     fi
     return

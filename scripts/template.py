@@ -5,6 +5,7 @@
     template.is_pipeline(name, paths)  -> whether a file belongs to the pipeline
     template.read_record(root)         -> .template's keys and values (package_files as a list)
     template.write_record(root, rec)   -> write them back, keeping the file's header comment
+    template.record_text(root, rec)    -> the text write_record writes
 
 The pipeline's files (scripts/template-files.txt) belong to the template: make update-template
 merges the template's later changes into them, and make rename never touches them. Everything else
@@ -65,6 +66,11 @@ def read_record(root):
 
 def write_record(root, record):
     """Write the record, keeping the header comment of the file there now."""
+    (Path(root) / RECORD).write_text(record_text(root, record))
+
+
+def record_text(root, record):
+    """The record's text, with the header comment of the file there now."""
     path = Path(root) / RECORD
     old = path.read_text().splitlines() if path.is_file() else []
     header = []
@@ -74,4 +80,4 @@ def write_record(root, record):
         header.append(line)
     lines = [*header, *(f"{key} = {record[key]}".rstrip() for key in KEYS[:-1]), "package_files ="]
     lines += [f"    {name}" for name in record["package_files"]]
-    path.write_text("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"

@@ -5,15 +5,18 @@
 
 TEMPLATE defaults to the url in the record (.template), else the git remote origin; REF to the
 template's default branch. The merge's base is the template version the record names (the one the
-project was renamed from or last updated to), else the last commit HEAD shares with the new one.
+project was renamed from or last updated to; it must be a commit of the template), else the last
+commit HEAD shares with the new one. A new version that is the base or older than it is refused.
 
-Only the pipeline's files take part (scripts/template-files.txt; the union of its lists in HEAD,
-the base and the new version). Two trees are made with a scratch index: HEAD with the pipeline's
-files as of the base, and HEAD with them as of the new version. git merge-recursive merges the
+Only the pipeline's files take part: those the project's scripts/template-files.txt lists, and
+those the new version's list adds to the base's (a path the project dropped from its list is left
+alone). Two trees are made with a scratch index: HEAD with the pipeline's files as of the base,
+and HEAD with them as of the new version. git merge-recursive merges the
 second into HEAD against the first, so the project's own edits to pipeline files survive, a real
 clash is an ordinary git conflict on those lines, and no package file is changed, added or removed.
 A clean merge is committed together with the record's new commit; conflicts are left in the
-working tree for the user to resolve and commit. Standard library only; Python 3.9+.
+working tree for the user to resolve and commit. Nothing changes if the update would write over a
+file git does not track (an ignored one, say). Standard library only; Python 3.9+.
 """
 
 import os
@@ -29,6 +32,8 @@ PROG = "update-template"
 ROOT = Path(__file__).resolve().parent.parent
 # Paths in template-files.txt are names, never patterns.
 GIT_ENV = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
+# The update's commit message starts so; a rerun finds an unfinished update by it.
+SUBJECT = "Update the pipeline from the template"
 
 
 class Refused(Exception):
@@ -56,8 +61,19 @@ def git_error(text):
     return (errors or lines[-1:] or ["no message"])[0]
 
 
+def names(*args):
+    """The entries a git command lists with -z."""
+    return {name for name in git(*args, "-z").stdout.split("\0") if name}
+
+
+def listing(items):
+    """The first three, for a one-line message."""
+    return ", ".join(items[:3]) + (", ..." if len(items) > 3 else "")
+
+
 def check_checkout():
-    """Refuse unless the project is the top of a git repository with a commit and nothing uncommitted."""
+    """Refuse unless the project is the top of a git repository with a commit and nothing uncommitted;
+    an update or merge left unfinished is named, with how to finish or undo it."""
     top = git("rev-parse", "--show-toplevel", check=False)
     if top.returncode != 0:
         raise Refused("this project is not a git checkout; update-template needs git (clone your project)")
@@ -68,9 +84,27 @@ def check_checkout():
     if git("rev-parse", "--verify", "-q", "HEAD", check=False).returncode != 0:
         raise Refused("this repository has no commit yet; commit the project first")
     dirty = git("status", "--porcelain").stdout.splitlines()
-    if dirty:
-        shown = ", ".join(line[3:] for line in dirty[:3]) + (", ..." if len(dirty) > 3 else "")
-        raise Refused(f"the working tree has uncommitted changes ({shown}); commit or stash them first")
+    if not dirty:
+        return
+    conflicts = sorted({entry.split("\t", 1)[1] for entry in names("ls-files", "-u")})
+    # An update with conflicts is no git merge (no MERGE_HEAD): git merge --abort cannot undo it,
+    # and git stash refuses unmerged paths; the clean tree it started from is HEAD.
+    squash_msg = ROOT / git("rev-parse", "--git-path", "SQUASH_MSG").stdout.strip()
+    if squash_msg.is_file() and squash_msg.read_text().startswith(SUBJECT):
+        if conflicts:
+            state, todo = "half-merged", f"resolve the conflicts in {listing(conflicts)}, git add them, then "
+        else:
+            state, todo = "merged but not committed", ""
+        raise Refused(
+            f"an update is {state}; {todo}git commit (the message is ready), or undo it with git reset --hard"
+        )
+    if conflicts:
+        raise Refused(
+            f"unresolved conflicts in {listing(conflicts)} (a merge, rebase or cherry-pick is unfinished); "
+            "finish or abort it as git status says, then run again"
+        )
+    shown = listing([line[3:] for line in dirty])
+    raise Refused(f"the working tree has uncommitted changes ({shown}); commit or stash them first")
 
 
 def choose_template(env, record):
@@ -126,20 +160,38 @@ def fetch(url, what):
     return git("rev-parse", "--verify", "-q", "FETCH_HEAD^{commit}").stdout.strip()
 
 
-def has_commit(sha):
-    return git("cat-file", "-e", f"{sha}^{{commit}}", check=False).returncode == 0
+def is_ancestor(older, newer):
+    return git("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
 
 
-def choose_base(record, new, url):
+def template_commit(recorded, new, url, refs):
+    """The recorded commit if the template has it (in REF's history, or another branch's or tag's)."""
+    found = git("rev-parse", "--verify", "-q", f"{recorded}^{{commit}}", check=False).stdout.strip()
+    found = found or fetch(url, recorded)
+    if not found or is_ancestor(found, new):
+        return found
+    # Older projects recorded their own HEAD: a commit of the project, not of the template.
+    tips = sorted(name for name in refs if name.startswith(("refs/heads/", "refs/tags/")))
+    git("fetch", "--quiet", "--no-tags", "--stdin", "--", url, stdin="\n".join(tips))
+    outside = git(
+        "rev-list", "--stdin", "-n1", stdin="".join([f"{found}\n", *(f"^{refs[t]}\n" for t in tips)])
+    )
+    return None if outside.stdout.strip() else found
+
+
+def choose_base(record, new, url, refs):
     """The template version the project's pipeline files came from."""
     recorded = record["commit"]
     if recorded:
-        if not has_commit(recorded) and fetch(url, recorded) != recorded:
+        found = template_commit(recorded, new, url, refs)
+        if not found:
             raise Refused(
-                f"the recorded template version {recorded[:12]} is not in {url}; set commit in "
-                f"{template.RECORD} to the template commit this project was made from"
+                f"the recorded template version {recorded[:12]} ({template.RECORD}'s commit) is no commit "
+                f"of {url}; set commit in {template.RECORD} to the template commit this project came from "
+                f"(the newest in its history: git fetch {url} && git merge-base HEAD FETCH_HEAD), commit it, "
+                "run again"
             )
-        return git("rev-parse", f"{recorded}^{{commit}}").stdout.strip()
+        return found
     shared = git("merge-base", "HEAD", new, check=False).stdout.strip()
     if not shared:
         raise Refused(
@@ -153,6 +205,40 @@ def pipeline_list(commit):
     """The pipeline's paths as the commit lists them; none if it has no list."""
     shown = git("show", f"{commit}:{template.PIPELINE_LIST}", check=False)
     return template.pipeline_paths(shown.stdout) if shown.returncode == 0 else []
+
+
+def choose_paths(base, new):
+    """The pipeline's paths the update merges: the project's list and what the new version's list
+    adds to the base's; and the files the template changed that the project dropped from its list."""
+    own, listed, later = pipeline_list("HEAD"), pipeline_list(base), pipeline_list(new)
+    paths = sorted({*own, *(set(later) - set(listed))})
+    dropped = sorted(set(listed) & set(later) - set(own))
+    changed = names("diff", "--name-only", base, new, "--", *dropped) if dropped else set()
+    return paths, sorted(name for name in changed if not template.is_pipeline(name, paths))
+
+
+def check_untracked(old_tree, new_tree):
+    """Refuse if the merge would write a file where the working tree has one git does not track:
+    git merge-recursive overwrites an ignored file."""
+    tracked = names("ls-tree", "-r", "-t", "--name-only", "HEAD")
+    written = names("diff-tree", "-r", "--no-renames", "--name-only", "--diff-filter=A", "HEAD", new_tree)
+    written &= names("diff-tree", "-r", "--no-renames", "--name-only", old_tree, new_tree)
+    in_the_way = set()
+    for name in written:
+        parts = name.split("/")
+        # The file itself, or a folder on its way that is an untracked file or link.
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            path = ROOT / prefix
+            folder = depth < len(parts) and path.is_dir() and not path.is_symlink()
+            if prefix not in tracked and os.path.lexists(path) and not folder:
+                in_the_way.add(prefix)
+                break
+    if in_the_way:
+        raise Refused(
+            f"the update adds {listing(sorted(in_the_way))}, already in the working tree but not tracked "
+            "(ignored, say); move it away, run again"
+        )
 
 
 def with_pipeline_of(commit, paths):
@@ -184,20 +270,28 @@ def run(env):
             f"{url} at {ref} has no {template.PIPELINE_LIST}: it is not this template, or a version "
             "older than make update-template; pass the template's URL or path as TEMPLATE"
         )
-    base = choose_base(record, new, url)
+    base = choose_base(record, new, url, refs)
     if new == base:
-        say(f"already at {url} {version(new, refs)}; nothing to do")
+        say(f"already up to date with {url} {version(new, refs)}; nothing to do")
         return
-    if git("merge-base", "--is-ancestor", new, "HEAD", check=False).returncode == 0:
+    if is_ancestor(new, base):
+        raise Refused(
+            f"{url} at {ref} is {version(new, refs)}, older than this project's {version(base, refs)}: it "
+            "would undo the template's changes; name a later REF (to undo an update, git revert its commit)"
+        )
+    if is_ancestor(new, "HEAD"):
         raise Refused(
             f"{url} at {ref} is {new[:12]}, a commit of this project's own history, not a later template "
             "version; pass the template's URL or path as TEMPLATE"
         )
 
-    paths = sorted({*pipeline_list("HEAD"), *pipeline_list(base), *pipeline_list(new)})
+    paths, skipped = choose_paths(base, new)
     old_tree, new_tree = with_pipeline_of(base, paths), with_pipeline_of(new, paths)
+    check_untracked(old_tree, new_tree)
     moving = f"{version(base, refs)} -> {version(new, refs)}"
     say(f"updating the pipeline from {url}: {moving}")
+    if skipped:
+        say(f"left alone, as this project's {template.PIPELINE_LIST} leaves them out: {listing(skipped)}")
     # Conflict markers name the template's version rather than a tree id.
     labels = {f"GITHEAD_{new_tree}": f"template {new[:12]}", f"GITHEAD_{old_tree}": f"template {base[:12]}"}
     merged = git("merge-recursive", old_tree, "--", "HEAD", new_tree, check=False, env=labels)
@@ -210,7 +304,7 @@ def run(env):
     for line in git("diff", "--cached", "--name-status", "HEAD").stdout.splitlines():
         status, _, name = line.partition("\t")
         say(f"  {status[0]} {name.replace(chr(9), ' -> ')}")
-    message = f"Update the pipeline from the template: {moving}\n\nTemplate: {url} {ref}\n"
+    message = f"{SUBJECT}: {moving}\n\nTemplate: {url} {ref}\n"
     conflicts = git("diff", "--name-only", "--diff-filter=U").stdout.splitlines()
     if conflicts:
         for line in merged.stdout.splitlines():

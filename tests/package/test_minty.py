@@ -1,11 +1,14 @@
 """minty's own tests: run against the installed wheel, from outside the source tree."""
 
+import contextlib
 import math
 import os
 import re
 import sys
 import sysconfig
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -13,8 +16,13 @@ import minty
 
 
 def test_imports_the_installed_package_not_the_source_tree():
+    # Installed means in this interpreter's own library folders: a copy found on sys.path from
+    # the source tree (or an editable install pointing there) is elsewhere.
+    module = Path(minty.__file__).resolve()
+    installed = {Path(sysconfig.get_path(kind)).resolve() for kind in ("purelib", "platlib")}
+    assert any(folder in module.parents for folder in installed), (module, installed)
     assert os.path.exists(minty.library_path())
-    assert "site-packages" in minty.__file__
+    assert module.parent in Path(minty.library_path()).resolve().parents
 
 
 def test_library_reports_its_version():
@@ -37,24 +45,36 @@ def test_equal_weights_keep_input_order():
     assert minty.spanning_tree(3, edges)[1] == edges[:2]
 
 
+@contextlib.contextmanager
+def raises_exactly(kind, match):
+    """pytest.raises for kind itself: MintyError is a ValueError, and the two must not pass for
+    each other (the library's refusal, or the Python side's check before the call)."""
+    with pytest.raises(kind, match=match) as raised:
+        yield
+    assert raised.type is kind, f"raised {raised.type.__name__}, not {kind.__name__}: {raised.value}"
+
+
 def test_disconnected_graph_is_an_error():
-    with pytest.raises(minty.MintyError, match="not connected"):
+    with raises_exactly(minty.MintyError, "not connected"):
         minty.spanning_tree(4, [(0, 1, 1.0), (2, 3, 1.0)])
 
 
-@pytest.mark.parametrize("edge", [(0, 5, 1.0), (-1, 0, 1.0)])
-def test_vertex_out_of_range_is_an_error(edge):
-    with pytest.raises(ValueError, match="out of range|negative"):
+@pytest.mark.parametrize(
+    ("edge", "kind", "match"),
+    [((0, 5, 1.0), minty.MintyError, "out of range"), ((-1, 0, 1.0), ValueError, "negative")],
+)
+def test_vertex_out_of_range_is_an_error(edge, kind, match):
+    with raises_exactly(kind, match):
         minty.spanning_tree(3, [edge])
 
 
 def test_nan_weight_is_an_error():
-    with pytest.raises(minty.MintyError, match="NaN"):
+    with raises_exactly(minty.MintyError, "NaN"):
         minty.spanning_tree(2, [(0, 1, math.nan)])
 
 
 def test_zero_vertices_is_an_error():
-    with pytest.raises(ValueError, match="positive"):
+    with raises_exactly(ValueError, "positive"):
         minty.spanning_tree(0, [])
 
 
@@ -69,12 +89,12 @@ def test_parallel_sum_of_nothing_is_zero():
 
 
 def test_parallel_sum_rejects_nan():
-    with pytest.raises(minty.MintyError, match="NaN"):
+    with raises_exactly(minty.MintyError, "NaN"):
         minty.parallel_sum([1.0, math.nan], threads=2)
 
 
 def test_parallel_sum_rejects_negative_threads():
-    with pytest.raises(ValueError, match="non-negative"):
+    with raises_exactly(ValueError, "non-negative"):
         minty.parallel_sum([1.0], threads=-1)
 
 
@@ -97,19 +117,17 @@ def test_library_gives_each_thread_its_own_answer_when_called_at_once():
         return minty.spanning_tree(*graphs[seed]), minty.parallel_sum(values[seed], threads=2)
 
     expected = [answer(seed) for seed in range(count)]
-    start = threading.Barrier(count)
-    wrong = [0] * count
+    # A thread that never arrives (one that failed) breaks the barrier instead of hanging the rest.
+    start = threading.Barrier(count, timeout=60)
 
-    def work(seed):
+    def wrong_answers(seed):
         start.wait()
-        for _ in range(rounds):
-            wrong[seed] += answer(seed) != expected[seed]
+        return sum(answer(seed) != expected[seed] for _ in range(rounds))
 
-    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # result() raises what a thread raised: an error there fails the test, not the thread alone.
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = [pool.submit(wrong_answers, seed) for seed in range(count)]
+        wrong = [future.result() for future in futures]
     assert wrong == [0] * count
     if sysconfig.get_config_var("Py_GIL_DISABLED"):
         # Loading the package must not bring the GIL back, or this test proved less than it says.

@@ -176,11 +176,12 @@ def volume():
     subprocess.run(["docker", "volume", "rm", "--force", name], capture_output=True)
 
 
-def in_volume(volume, script):
-    """Run a shell script in a container that has the cache volume at /cache; return its output."""
+def in_volume(volume, script, stdin=None):
+    """Run a shell script in a container that has the cache volume at /cache (with bytes on its
+    stdin, if given); return its output."""
     image = os.environ["MANYLINUX_IMAGE"]
-    command = ["docker", "run", "--rm", "-v", f"{volume}:/cache", image, "sh", "-c", script]
-    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    command = ["docker", "run", "--rm", "-i", "-v", f"{volume}:/cache", image, "sh", "-c", script]
+    return subprocess.run(command, check=True, capture_output=True, input=stdin or b"").stdout.decode()
 
 
 @pytest.fixture
@@ -221,11 +222,12 @@ def tools_dir():
     return TOOLS
 
 
-def make(project, *args, env=None, check=True, timeout=900):
-    """Run make in a project, sharing this checkout's tools; return the CompletedProcess."""
+def make(project, *args, env=None, check=True, timeout=900, prefix=()):
+    """Run make in a project, sharing this checkout's tools (under the command prefix, if any);
+    return the CompletedProcess."""
     full_env = {**os.environ, "TOOLS": str(tools_dir()), **(env or {})}
     result = subprocess.run(
-        ["make", "--no-print-directory", "-C", str(project), *args],
+        [*prefix, "make", "--no-print-directory", "-C", str(project), *args],
         env=full_env,
         capture_output=True,
         text=True,
@@ -270,6 +272,48 @@ def engine():
     return os.environ["MANYLINUX_IMAGE"]
 
 
+# Under CI (.ci/run exports CI=true) a skipped test fails the session: there a skip means the
+# machine lacks what the test needs, and the run would pass without testing it. These skips stand,
+# each for what a fork may lack (its own shape, not the machine's); keep the list short.
+ALLOWED_SKIPS = [
+    # A fork whose C library is not built by a Makefile of its own, or takes no exports file.
+    r"\S+ builds no C library with a Makefile of its own",
+    r"the library's Makefile takes no EXPORTS file",
+    # A fork with no C source in its package (a library built elsewhere), or no license_files.
+    r"no C source under \S+/",
+    r"setup\.cfg sets no license_files",
+    # A library that links nothing newer than the oldest policy: no PLAT is too old for it.
+    r"the library needs nothing newer than \S+: no policy is too old",
+]
+_UNALLOWED_SKIPS = []
+
+
+def skip_reason(report):
+    """The reason a skipped test report gives (pytest's longrepr: path, line, 'Skipped: reason')."""
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
+def pytest_runtest_logreport(report):
+    """Note each skip not on ALLOWED_SKIPS (with pytest-xdist, the main process sees its workers')."""
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = skip_reason(report)
+        if not any(re.fullmatch(allowed, reason) for allowed in ALLOWED_SKIPS):
+            _UNALLOWED_SKIPS.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session):
+    if os.environ.get("CI") and _UNALLOWED_SKIPS and not hasattr(session.config, "workerinput"):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if os.environ.get("CI") and _UNALLOWED_SKIPS and not hasattr(config, "workerinput"):
+        terminalreporter.section("skips that fail a CI run (CI is set; see ALLOWED_SKIPS in conftest.py)")
+        for line in _UNALLOWED_SKIPS:
+            terminalreporter.line(line)
+
+
 def pytest_collection_modifyitems(items):
     """The fast tests of the logic first, so that a broken rule shows in seconds, before any build."""
     items.sort(key=lambda item: any(item.get_closest_marker(m) for m in ("container", "slow")))
@@ -284,6 +328,19 @@ def required_image(variable, what):
             pytest.fail(f"{what} must run in CI, but {reason}")
         pytest.skip(reason)
     return image
+
+
+def unshared(*options):
+    """A command prefix that runs a command in namespaces of its own (unshare's OPTIONS), as root
+    of a user namespace: a machine without some of its parts (network, mounts) for that command
+    alone. The test is skipped where such namespaces cannot be made."""
+    prefix = ["unshare", "--map-root-user", *options]
+    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(
+            f"cannot make namespaces here (unshare {' '.join(options)}): {probe.stderr.strip()[:200]}"
+        )
+    return prefix
 
 
 LIB = ROOT / "scripts" / "lib.sh"

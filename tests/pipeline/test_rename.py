@@ -5,12 +5,18 @@ project that has already been renamed. Only the package files the template shipp
 package_files) are rewritten: never the pipeline's files, nor files the user added.
 """
 
+import contextlib
+import errno
+import itertools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 import template
@@ -100,7 +106,6 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     dist, package, lib = current(repo)
     pipeline = pipeline_files(repo)
     record = template.read_record(repo)
-    head = git(repo, "rev-parse", "HEAD").strip()
     kept = shipped_here(repo)
     result = rename(
         repo,
@@ -143,12 +148,16 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     # The pipeline names no project: it is left as it was, and reads the new names from the metadata.
     assert pipeline_files(repo) == pipeline
     assert current(repo) == ("fresh-graphs", "fresh_graphs", "freshc")
-    # The record lists the shipped files still here under their new names, and the commit renamed from,
-    # unless an earlier rename recorded one.
+    # The record lists the shipped files still here under their new names. This copy has no remote,
+    # so no template commit is known to record (test_the_record_names_the_template_commit_...).
     renamed = template.read_record(repo)
     assert renamed["package_files"] == sorted(moved(name, (package, lib), new) for name in kept)
     assert renamed["url"] == record["url"]
-    assert (renamed["commit"], renamed["example"]) == (record["commit"] or head, record["example"])
+    assert (renamed["commit"], renamed["example"]) == (record["commit"], record["example"])
+    if not record["commit"]:
+        assert re.search(
+            r"^rename: warning: .*template commit it started from is unknown", result.stderr, re.M
+        )
 
     # An ordinary diff: the package's files show as renamed.
     status = git(repo, "status", "--porcelain")
@@ -156,7 +165,7 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     for name in (n for n in kept if n.endswith(".c")):
         to = moved(name, (package, lib), new)
         assert re.search(rf"^R. {re.escape(name)} -> {re.escape(to)}$", status, re.M), status
-    assert f"moved     {package}/ -> fresh_graphs/ (git mv)" in result.stdout
+    assert f"moved     {package}/ -> fresh_graphs/ (staged in git)" in result.stdout
     assert re.search(r"rewrote   setup\.cfg \(\d+ lines\)", result.stdout)
 
 
@@ -174,6 +183,7 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
         ("Asyncio", "'asyncio', a standard library module"),
         ("{dist}", "is the project's current name"),
         ("{upper}", "is the project's current name"),
+        ("a" * 248, "NAME is 248 characters long, and at most 100 keep the wheel's file name"),
     ],
 )
 def test_a_bad_name_is_refused_and_nothing_changes(repo, name, reason):
@@ -263,6 +273,256 @@ def test_outside_git_files_are_moved_and_rewritten(project):
     assert f"moved     {package}/ -> plainpkg/\n" in result.stdout
     assert (project / "plainpkg" / "__init__.py").is_file()
     assert not (project / package).exists()
+
+
+def fork_with_an_own_setting(repo, tmp_path, url=""):
+    """Make repo a clone of a template repository (a bare one, its remote origin), then give it a
+    Makefile setting of its own, committed before any rename; return the template and the commit
+    the fork started from."""
+    template.write_record(repo, {**template.read_record(repo), "url": url, "commit": ""})
+    git(repo, "commit", "-q", "--allow-empty", "-am", "The template, as it ships")
+    started = git(repo, "rev-parse", "HEAD").strip()
+    upstream = tmp_path / "template.git"
+    git(repo, "clone", "-q", "--bare", str(repo), str(upstream))
+    git(repo, "remote", "add", "origin", str(upstream))
+    git(repo, "fetch", "-q", "origin")
+    makefile = repo / "Makefile"
+    setting = re.sub(r"^(TEST_REQUIRES\s*\?=)", r"\1 six", makefile.read_text(), count=1, flags=re.M)
+    assert setting != makefile.read_text()
+    makefile.write_text(setting)
+    commit(repo, "The fork's own setting")
+    return upstream, started
+
+
+@pytest.mark.parametrize("url", ["", "https://example.org/the-template-spelled-otherwise.git"])
+def test_the_record_names_the_template_commit_the_fork_started_from(repo, tmp_path, url):
+    """Not the fork's own commit made before the rename. The template is the remote origin, whose
+    URL the record's url may spell otherwise."""
+    upstream, started = fork_with_an_own_setting(repo, tmp_path, url)
+    result = rename(repo, "NAME=own-setting")
+    record = template.read_record(repo)
+    assert (record["url"], record["commit"]) == (url or str(upstream), started)
+    assert f"the template ({url or upstream} at {started[:12]})" in result.stdout
+
+
+def test_an_update_after_the_rename_keeps_the_forks_own_setting(repo, tmp_path):
+    """make update-template merges the template's changes since the recorded commit: had rename
+    recorded the fork's own commit, the update would take the fork's setting for the template's,
+    and undo it."""
+    upstream, _ = fork_with_an_own_setting(repo, tmp_path)
+    rename(repo, "NAME=own-setting")
+    commit(repo, "Rename the project")
+    later = tmp_path / "later"
+    git(tmp_path, "clone", "-q", str(upstream), str(later))
+    with (later / "MANUAL.md").open("a") as manual:
+        manual.write("\nThe template moves on.\n")
+    commit(later, "The template moves on")
+    git(later, "push", "-q", "origin", "HEAD")
+    make(repo, "update-template")
+    assert (repo / "MANUAL.md").read_text().endswith("\nThe template moves on.\n")
+    assert re.search(r"^TEST_REQUIRES\s*\?= six", (repo / "Makefile").read_text(), re.M)
+
+
+@pytest.mark.parametrize(
+    ("settings", "reason"),
+    [
+        (["NAME=build"], "folder build/, but build belongs to setuptools"),
+        (["NAME=Dist"], r"folder dist/, but dist belongs to the pipeline \(its DIST_DIR\)"),
+        (["NAME=wheelhouse"], r"but wheelhouse belongs to the pipeline \(its WHEELHOUSE\)"),
+        (["NAME=output", "DIST_DIR=output/sdists"], r"but output belongs to the pipeline \(its DIST_DIR\)"),
+        (
+            ["NAME=docker"],
+            r"folder docker/, but docker belongs to the pipeline \(scripts/template-files\.txt\)",
+        ),
+        (["NAME=scripts"], "but scripts belongs to the pipeline"),
+        (["NAME=tests"], "but tests belongs to the pipeline"),
+        (["NAME=makefile"], "folder makefile/, but Makefile belongs to the pipeline"),
+    ],
+)
+def test_a_name_whose_folder_the_layout_uses_is_refused_and_nothing_changes(repo, settings, reason):
+    before = tree(repo)
+    refused(rename(repo, *settings, check=False), f"{reason}.*; pick another name")
+    assert tree(repo) == before
+
+
+def test_an_import_name_equal_to_the_library_name_is_refused(repo):
+    """A later rename could not tell the package from the library."""
+    _, _, lib = current(repo)
+    before = tree(repo)
+    refused(rename(repo, f"NAME={lib}", check=False), f"imports as '{lib}', the C library's name")
+    refused(
+        rename(repo, "NAME=one-name", "LIB=one_name", check=False), "imports as 'one_name', the C library's"
+    )
+    assert tree(repo) == before
+
+
+def test_author_becomes_the_projects_copyright_holder_and_no_other_holder(repo):
+    license_file = repo / "LICENSE"
+    notice = "Copyright (c) 1995-2024 Jean-loup Gailly and Mark Adler"
+    license_file.write_text(f"{license_file.read_text()}\nThe vendored zlib:\n{notice}\n")
+    commit(repo)
+    result = rename(repo, "NAME=held-pkg", "AUTHOR=Ada Lovelace")
+    text = license_file.read_text()
+    assert re.search(r"^Copyright \(c\) [\d-]+ Ada Lovelace$", text, re.M), text
+    assert notice in text
+    assert "1 other copyright line, of other holders, left as it is" in result.stdout
+
+
+def test_each_file_keeps_its_line_endings(repo):
+    cfg = repo / "setup.cfg"
+    cfg.write_bytes(cfg.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    commit(repo)
+    rename(repo, "NAME=crlf-pkg", "AUTHOR=Ada", "URL=https://example.org/crlf")
+    data = cfg.read_bytes()
+    assert b"\r\nname = crlf-pkg\r\n" in data
+    assert b"\r\nauthor = Ada\r\n" in data
+    assert data.count(b"\n") == data.count(b"\r\n")
+
+
+def test_file_names_that_are_not_utf8_move_with_their_folder(repo):
+    """Such a file of the user's moves with the package's folder, and is named as it is; no traceback."""
+    _, package, _ = current(repo)
+    odd = os.fsdecode(b"caf\xe9.py")
+    (repo / package / odd).write_text(f"import {package}\n")
+    (repo / odd).write_text(f"import {package}\n")
+    commit(repo)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(repo), "rename", "NAME=odd-names"],
+        env={**os.environ, "TOOLS": str(tools_dir())},
+        capture_output=True,
+    )
+    err = result.stderr.decode(errors="surrogateescape")
+    assert result.returncode == 0, err
+    assert b"rename: done;" in result.stdout
+    assert (repo / "odd_names" / odd).read_text() == f"import {package}\n"
+    # Staged as moved, as every file of the folder: none shows as deleted, nor as new.
+    status = git(repo, "status", "--porcelain")
+    assert not re.search(r"^(\?\?|D.|.D) ", status, re.M), status
+    assert re.search(rf"warning: .*{re.escape(odd)}.*mention the old names", err), err
+
+
+def test_a_rename_killed_midway_is_named_on_the_next_run(repo):
+    """A kill -9 (no signal that can be held) mid-change leaves the change phase's side files."""
+    (repo / ".setup.cfg.rename-new").write_text("[metadata]\n")
+    before = tree(repo)
+    refused(
+        rename(repo, "NAME=next-run", check=False),
+        r"\.setup\.cfg\.rename-new is left by a rename that was killed midway.*git reset --hard",
+    )
+    assert tree(repo) == before
+
+
+def stopped_at(script, settings, step, fault):
+    """Run rename in this process, with its step-th file write or rename given a SIGINT (Ctrl-C)
+    or failing as a read-only file or a full disk would (fault: signal, error); return how it
+    ended: done (there were fewer steps), interrupted, or refused and why."""
+    calls = itertools.count(1)
+
+    def stopping(original):
+        def call(*args, **kwargs):
+            if next(calls) == step:
+                if fault == "error":
+                    raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(args[-1]))
+                os.kill(os.getpid(), signal.SIGINT)
+            return original(*args, **kwargs)
+
+        return call
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "rename", stopping(os.rename))
+        patch.setattr(shutil, "copymode", stopping(shutil.copymode))
+        try:
+            script.run(settings)
+        except KeyboardInterrupt:
+            return "interrupted"
+        except script.Refused as reason:
+            return f"refused: {reason}"
+    return "done"
+
+
+@pytest.mark.parametrize("fault", ["signal", "error"])
+def test_a_rename_stopped_at_any_step_leaves_the_project_whole_or_unchanged(
+    repo, tmp_path, monkeypatch, fault
+):
+    """Stopped at each step of its change phase in turn, rename leaves the project as it was, or as
+    an uninterrupted rename does (a signal waits until the moves are done), never half renamed."""
+    import rename as script  # this checkout's, run in this process on the copy
+
+    settings = {"NAME": "whole-pkg", "LIB": "wholec", "AUTHOR": "Ada"}
+    monkeypatch.delenv("TOOLS_BIN", raising=False)  # no ruff: it formats after the change phase
+    reference = shutil.copytree(repo, tmp_path / "reference", symlinks=True)
+    monkeypatch.setattr(script, "ROOT", reference)
+    script.run(settings)
+    before, renamed = tree(repo), tree(reference)
+    monkeypatch.setattr(script, "ROOT", repo)
+    outcomes = set()
+    for step in itertools.count(1):
+        outcome = stopped_at(script, settings, step, fault)
+        if outcome == "done":
+            break
+        now = tree(repo)
+        assert now in (before, renamed), f"step {step} ({outcome}): half renamed"
+        outcomes.add("unchanged" if now == before else "renamed")
+        if fault == "error":
+            assert re.fullmatch(r"refused: cannot (write|rename) .*; nothing was changed: .*", outcome), (
+                outcome
+            )
+        else:
+            assert outcome == "interrupted"
+        git(repo, "reset", "-q", "--hard")
+        git(repo, "clean", "-q", "-fd")
+        assert tree(repo) == before
+    # Every file written and renamed, and both sides of the line when a signal can stop it.
+    assert step > 10
+    assert outcomes == ({"unchanged", "renamed"} if fault == "signal" else {"unchanged"})
+
+
+def started_a_command(run, timeout=60):
+    """Wait until the process has a child (rename's first git): its own code, and its signal
+    handlers, are running; return when that was."""
+    children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
+    deadline = time.monotonic() + timeout
+    with contextlib.suppress(FileNotFoundError):  # it has ended
+        while not children.read_text().split():
+            assert time.monotonic() < deadline, "rename started no command"
+            time.sleep(0.001)
+    return time.monotonic()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_at_any_moment_leaves_the_project_whole_or_unchanged(repo, tmp_path, sent):
+    """rename.py as make runs it, signalled at moments spread over its run (Ctrl-C, or a kill of
+    make's process group): each time the project is as it was or wholly renamed, and the signal
+    ends rename with one line, not a traceback."""
+    env = {**os.environ, "NAME": "signalled-pkg", "LIB": "signalledc"}
+    env.pop("TOOLS_BIN", None)  # no ruff: it formats after the change phase
+    command = [sys.executable, "scripts/rename.py"]
+    reference = shutil.copytree(repo, tmp_path / "reference", symlinks=True)
+    run = subprocess.Popen(command, cwd=reference, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    began = started_a_command(run)
+    _, err = run.communicate()
+    assert run.returncode == 0, err
+    took = time.monotonic() - began
+    before, renamed = tree(repo), tree(reference)
+    for eighth in range(8):
+        run = subprocess.Popen(
+            command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        time.sleep(max(0, started_a_command(run) + took * eighth / 8 - time.monotonic()))
+        run.send_signal(sent)
+        out, err = run.communicate()
+        assert "Traceback" not in err, err
+        errors = [line for line in err.splitlines() if ": error: " in line]
+        if errors:
+            assert [line.split("; ")[0] for line in errors] == ["rename: error: interrupted"], err
+            assert run.returncode == 130
+        else:  # it was done before the signal came, or exiting, its handlers gone
+            assert "rename: done;" in out, err
+            assert run.returncode in (0, -sent)
+        assert tree(repo) in (before, renamed), f"half renamed at {eighth}/8 of the run"
+        git(repo, "reset", "-q", "--hard")
+        git(repo, "clean", "-q", "-fd")
 
 
 @pytest.fixture

@@ -40,6 +40,40 @@ def test_each_spelling_becomes_the_new_one(renamer, line, suffix, renamed):
     assert renamer.text(line, suffix) == renamed
 
 
+@pytest.mark.parametrize(
+    ("line", "renamed"),
+    [
+        # The names as identifiers of their own, and in the forms the template derives from them.
+        ("import tree; tree.TreeError; TREE_API", "import forest; forest.ForestError; FOREST_API"),
+        ("tests/package/test_tree.py", "tests/package/test_forest.py"),
+        ("libmstp.so mstplib mstp_sum MSTP_OK", "libwood.so woodlib wood_sum WOOD_OK"),
+        # Inside another identifier they are part of that one, which stays.
+        (
+            "spanning_tree(); SpanningTree; SPANNING_TREE; Treetop",
+            "spanning_tree(); SpanningTree; SPANNING_TREE; Treetop",
+        ),
+        ("mstp_spanning_tree(); unmstp_x; MY_MSTP_OK", "wood_spanning_tree(); unmstp_x; MY_MSTP_OK"),
+    ],
+)
+def test_only_whole_identifiers_are_renamed(line, renamed):
+    """NAME=tree, then NAME=forest: the public spanning_tree keeps its name."""
+    assert (
+        rename.Renamer("tree", "forest", [("tree", "forest"), ("mstp", "wood")]).text(line, ".py") == renamed
+    )
+
+
+def test_a_package_named_after_the_library_stays_whole():
+    """mstp_tools is the package, not the library's mstp_ prefix."""
+    renamer = rename.Renamer("mstp-tools", "kit", [("mstp_tools", "kit"), ("mstp", "wood")])
+    assert renamer.text("import mstp_tools; mstp_sum", ".py") == "import kit; wood_sum"
+
+
+def test_each_line_keeps_its_line_ending(renamer):
+    text = "[metadata]\r\nname = old-graphs\r\nauthor = A\r\npackages = old_graphs\nlast"
+    new = rename.rewrite("setup.cfg", text, renamer, {"author": "Ada"}, {})
+    assert new == "[metadata]\r\nname = new-pkg\r\nauthor = Ada\r\npackages = new_pkg\nlast"
+
+
 def test_names_in_paths(renamer):
     assert renamer.name("test_old_graphs.py") == "test_new_pkg.py"
     assert renamer.name("ogclib") == "newclib"
@@ -70,6 +104,7 @@ def test_only_the_listed_files_move(renamer):
         ("class", "a Python keyword"),
         ("json", "a standard library module"),
         ("Old.Graphs", "the project's current name"),
+        ("a" * 101, "NAME is 101 characters long, and at most 100"),
     ],
 )
 def test_a_bad_name_is_refused(name, reason):
@@ -77,16 +112,37 @@ def test_a_bad_name_is_refused(name, reason):
         rename.check_name(name, "old-graphs")
 
 
+def test_a_library_name_too_long_for_its_file_names_is_refused():
+    with pytest.raises(rename.Refused, match="LIB is 101 characters long, and at most 100"):
+        rename.check_lib("c" * 101, "ogc")
+
+
 def test_a_name_gives_its_normal_form_and_import_name():
     assert rename.check_name("My.Fine__Pkg", "old-graphs") == ("my-fine-pkg", "my_fine_pkg")
 
 
-def test_setup_cfg_and_license_get_the_fields_given():
+def test_setup_cfg_gets_the_fields_given():
     text = "author = A\nurl = u\n"
     cfg = rename.set_fields("setup.cfg", text, text, {"author": "Ada \\1", "url": ""})
     assert cfg == "author = Ada \\1\nurl = u\n"
-    text = "Copyright (c) 2026 Someone\n"
-    assert rename.set_fields("LICENSE", text, text, {"author": "Ada"}) == "Copyright (c) 2026 Ada\n"
+
+
+def test_license_gets_the_author_on_the_projects_own_lines_only(renamer):
+    """The project's line names setup.cfg's author or the project; the others are other holders'."""
+    text = (
+        "Copyright (c) 2026 The old_graphs authors\n"
+        "Copyright (c) 2019-2024 Someone\n"
+        "Portions: Copyright (c) 2010 Zlib people\n"
+        "Copyright (C) 2001, 2004 Other Folks\n"
+    )
+    old = {"author": "Someone", "names": renamer}
+    assert rename.holder_lines(text.split("\n"), old) == ([0, 1], [3])
+    assert rename.set_fields("LICENSE", text, text, {"author": "Ada"}, old) == (
+        "Copyright (c) 2026 Ada\n"
+        "Copyright (c) 2019-2024 Ada\n"
+        "Portions: Copyright (c) 2010 Zlib people\n"
+        "Copyright (C) 2001, 2004 Other Folks\n"
+    )
 
 
 def test_the_readme_gets_the_description_where_the_old_one_stood(renamer):

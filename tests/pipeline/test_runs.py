@@ -1,12 +1,14 @@
 """Runs as a user's machine treats them: odd paths, parallel and concurrent makes, shared caches,
 kills at any moment, engines that do not answer, deleted outputs."""
 
+import io
 import os
 import re
 import shutil
 import signal
 import socket
 import subprocess
+import tarfile
 import tempfile
 import time
 import uuid
@@ -25,6 +27,7 @@ from conftest import (
     set_version,
     tools_dir,
 )
+from releases import fake_wheel
 
 PYTHONS = "PYTHONS=cp312"
 
@@ -236,6 +239,15 @@ def test_concurrent_verifies_on_a_fresh_shared_cache_all_pass(built, tmp_path, v
         in_volume(volume, "rm -rf /cache/pytest-*")
 
 
+def tar_of(folder):
+    """The folder's files as a tar stream."""
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w") as tar:
+        for path in sorted(folder.iterdir()):
+            tar.add(path, arcname=path.name)
+    return data.getvalue()
+
+
 @pytest.mark.container
 @pytest.mark.slow
 def test_bytecode_of_the_interpreters_and_pytest_is_kept_and_a_runs_own_is_not(built_j2, tmp_path, volume):
@@ -256,9 +268,23 @@ def test_bytecode_of_the_interpreters_and_pytest_is_kept_and_a_runs_own_is_not(b
 @pytest.mark.slow
 def test_pytest_that_cannot_be_installed_is_named_not_the_package(built_j2, tmp_path, volume):
     project = copy_of(built_j2, tmp_path / "project")
-    result = make(project, "verify", PYTHONS, "PYTEST_VERSION=0.0.1", f"CACHE_VOLUME={volume}", check=False)
+    # The container's only index: a folder in the cache volume that has pytest, but not 0.0.1. So
+    # the run needs no network, and fails for the version alone.
+    links = tmp_path / "links"
+    fake_wheel(links, "pytest-1.0-py3-none-any.whl")
+    in_volume(volume, "mkdir -p /cache/links && tar -x -C /cache/links", stdin=tar_of(links))
+    index = {
+        "UV_NO_INDEX": "1",
+        "UV_FIND_LINKS": "/cache/links",
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": "/cache/links",
+    }
+    result = make(
+        project, "verify", PYTHONS, "PYTEST_VERSION=0.0.1", f"CACHE_VOLUME={volume}", env=index, check=False
+    )
     # uv's own reason stands above, prefixed with the interpreter; the step's one line names pytest.
     assert result.returncode != 0
+    assert "there is no version of pytest==0.0.1" in result.stderr
     (verdict,) = [line for line in result.stderr.splitlines() if line.startswith("verify: error:")]
     assert "pytest 0.0.1 could not be installed under cp312" in verdict, result.stderr
 

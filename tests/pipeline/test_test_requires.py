@@ -57,23 +57,38 @@ def test_a_declared_test_dependency_is_installed_beside_the_wheel(engine, projec
         ),
         (["FREE_THREADED=2"], "", r"FREE_THREADED=2 must be 1 \(free-threaded interpreters too\) or 0"),
         (
-            ["PYTHONS=cp312", "TEST_REQUIRES=no-such-package-for-the-tests==1.0"],
-            "",
-            r"the tests' requirements \(TEST_REQUIRES, the 'test' dependency group\) "
-            r"cannot be installed under cp312",
-        ),
-        (
             ["PYTHONS=cp312"],
             '\n[dependency-groups]\ntest = [{include-group = "lint"}]\n',
             r"pyproject.toml: dependency group 'test' includes 'lint', which does not exist; fix it",
         ),
     ],
-    ids=["missing-interpreter", "free-threaded-2", "unsatisfiable", "malformed-group"],
+    ids=["missing-interpreter", "free-threaded-2", "malformed-group"],
 )
 def test_bad_test_settings_get_one_line(engine, project, settings, pyproject, message):
     (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text() + pyproject)
     error = one_error(make(project, *settings, check=False))
     assert re.search(message, error), error
+
+
+def test_a_test_requirement_that_no_index_has_is_named(built_project):
+    # No index at all, in the container as on the host: the requirement is missing for certain,
+    # offline too, and no index is asked for a name nobody owns.
+    result = make(
+        built_project,
+        "verify",
+        "PYTHONS=cp312",
+        "TEST_REQUIRES=no-such-package-for-the-tests==1.0",
+        env={"UV_NO_INDEX": "1", "PIP_NO_INDEX": "1"},
+        check=False,
+    )
+    error = one_error(result)
+    assert error.endswith(
+        "the tests' requirements (TEST_REQUIRES, the 'test' dependency group) cannot be installed "
+        "under cp312 (output above); correct them"
+    ), error
+    # uv's own reason: not found where it was told to look, not a network error.
+    assert "Because no-such-package-for-the-tests was not found in the" in result.stderr
+    assert "Failed to fetch" not in result.stderr
 
 
 def test_verify_tests_only_this_projects_wheels(built_project):
@@ -96,3 +111,14 @@ def test_other_tests_are_run_though_nothing_else_changed(built_project, tmp_path
     error = one_error(make(built_project, f"TESTS={failing}", check=False))
     assert "the tests failed under cp39 " in error
     assert snapshot(built_project, "wheelhouse", "dist") == before
+
+
+def test_the_package_tests_own_strict_settings_apply_in_the_container(built_project):
+    # The settings beside the package's tests (which forks keep) make a warning an error there.
+    (built_project / PACKAGE_TESTS / "test_warns.py").write_text(
+        "import warnings\n\n\ndef test_warns():\n    warnings.warn('deprecated', DeprecationWarning)\n"
+    )
+    error = one_error(make(built_project, "verify", "PYTHONS=cp312", check=False))
+    assert error.endswith(
+        "the tests failed under cp312 (output above); fix the package, then run 'make' again"
+    )

@@ -2,13 +2,17 @@
 interrupted or failed is done again by the next run, and a check that cannot run says so."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import time
 
 import pytest
-from conftest import make
+from conftest import ROOT, make, tools_dir, unshared
+
+# The groups of scripts/tools.txt ("## NAME: ..." headers).
+TOOL_GROUPS = re.findall(r"^## ([a-z]+):", (ROOT / "scripts" / "tools.txt").read_text(), flags=re.M)
 
 
 def groups(tools):
@@ -106,3 +110,40 @@ def test_a_folder_that_is_no_tools_environment_is_never_replaced(project, tmp_pa
         "replace it; set TOOLS to a new folder"
     ], result.stderr
     assert [p.name for p in folder.iterdir()] == ["thesis.txt"]
+
+
+@pytest.mark.slow
+def test_tools_install_from_uvs_cache_with_no_network(project, tools):
+    # uv from this checkout's tools (pip could not bring one without a network), whose cache holds
+    # every pin: this checkout's tools came through it.
+    env = {"TOOLS": str(tools), "PATH": f"{tools_dir() / 'bin'}:{os.environ['PATH']}"}
+    make(project, "tools", env=env, prefix=unshared("--net"))
+    assert groups(tools) == sorted(TOOL_GROUPS)
+
+
+@pytest.mark.slow
+def test_tools_no_cache_holds_and_no_network_brings_fail_naming_the_network(project, tools, tmp_path):
+    env = {"TOOLS": str(tools), "PATH": f"{tools_dir() / 'bin'}:{os.environ['PATH']}"}
+    env |= {"UV_CACHE_DIR": str(tmp_path / "empty-cache"), "UV_INDEX_URL": "https://pypi.org/simple"}
+    result = make(project, "tools", env=env, prefix=unshared("--net"), check=False)
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == [
+        "tools: error: installing the tools failed (see above): uv's cache lacks some and the index "
+        "https://pypi.org/simple did not serve them; check the network (uv reads UV_INDEX_URL, not "
+        "pip.conf) or the pins in scripts/tools.txt; a hash mismatch means a file is not the one "
+        "scripts/tools.lock names (MANUAL.md, Pins)"
+    ], result.stderr
+    assert not tools.exists()
+
+
+def test_a_pin_changed_and_not_locked_again_is_refused_before_any_install(project, tools):
+    txt = project / "scripts" / "tools.txt"
+    txt.write_text(txt.read_text().replace("\nauditwheel==", "\nauditwheel==0.0.1\n#", 1))
+    result = make(project, "sdist", env={"TOOLS": str(tools)}, check=False)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == [
+        "tools: error: scripts/tools.lock does not lock auditwheel==0.0.1 of the 'make' group in "
+        "scripts/tools.txt; run scripts/pins.sh tools to lock the pins again"
+    ], result.stderr
+    assert not tools.exists()

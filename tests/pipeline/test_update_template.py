@@ -7,13 +7,25 @@ never assumed.
 
 import re
 import secrets
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
 import project
 import pytest
 import template
-from conftest import ROOT, commit, copy_tree, git, make, own_files, shipped_here, tools_dir, tracked_files
+from conftest import (
+    GIT,
+    ROOT,
+    commit,
+    copy_tree,
+    git,
+    make,
+    own_files,
+    shipped_here,
+    tools_dir,
+    tracked_files,
+)
 
 TAG = "v1"
 # A clone's files are newer than the shared tools' tools.txt: never rebuild the tools for that.
@@ -150,7 +162,7 @@ def test_update_merges_every_pipeline_change_and_no_package_change(updated):
 def test_updating_again_has_nothing_to_do(updated):
     head = git(updated.fork, "rev-parse", "HEAD").strip()
     result = update(updated.fork, f"TEMPLATE={updated.template}")
-    assert "nothing to do" in result.stdout
+    assert re.search(r"^update-template: already up to date with .*; nothing to do$", result.stdout, re.M)
     unchanged(updated.fork, head)
 
 
@@ -167,14 +179,16 @@ def test_the_updated_fork_builds_and_verifies_its_wheel(engine, updated):
 # ---- a clash ------------------------------------------------------------------------------------
 
 
-def test_a_fork_edit_on_a_line_the_template_changed_is_an_ordinary_conflict(tmp_path):
-    """An unrenamed clone: no recorded version, so the base is the history both share."""
+def clash(tmp_path):
+    """An unrenamed clone and its template, which changed a line the clone changed too, and another
+    file; the update run, which stops on the conflict."""
     tpl = make_template(tmp_path / "template")
     fork = clone(tpl, tmp_path / "fork")
     clashing = sorted((fork / "scripts").glob("*.sh"))[0].relative_to(fork)
     other = sorted((fork / "docker").glob("*.sh"))[0].relative_to(fork)
     insert_after_first_line(fork / clashing, "# the fork's line")
     commit(fork, "The fork's line")
+    head = git(fork, "rev-parse", "HEAD").strip()
     own = own_contents(fork)
     insert_after_first_line(tpl / clashing, "# the template's line")
     append(tpl / other, "# the template's other change")
@@ -182,6 +196,13 @@ def test_a_fork_edit_on_a_line_the_template_changed_is_an_ordinary_conflict(tmp_
 
     result = update(fork, f"TEMPLATE={tpl}", check=False)
     refused(result, rf"conflicts in {re.escape(str(clashing))}; .*git commit")
+    return SimpleNamespace(template=tpl, fork=fork, head=head, own=own, clashing=clashing, other=other)
+
+
+def test_a_fork_edit_on_a_line_the_template_changed_is_an_ordinary_conflict(tmp_path):
+    """An unrenamed clone: no recorded version, so the base is the history both share."""
+    state = clash(tmp_path)
+    tpl, fork, clashing, other, own = state.template, state.fork, state.clashing, state.other, state.own
     unmerged = git(fork, "ls-files", "-u").splitlines()
     assert [line.split("\t")[1] for line in unmerged] == [str(clashing)] * 3, unmerged
     text = (fork / clashing).read_text()
@@ -189,12 +210,95 @@ def test_a_fork_edit_on_a_line_the_template_changed_is_an_ordinary_conflict(tmp_
     assert "# the template's other change" in (fork / other).read_text()
     assert own_contents(fork) == own
 
-    # Finished as the message says: resolve, add, commit.
+    # Finished as the messages say: resolve, add, commit.
     git(fork, "checkout", "--ours", "--", str(clashing))
     git(fork, "add", "--", str(clashing))
+    rerun = update(fork, f"TEMPLATE={tpl}", check=False)
+    refused(rerun, r"an update is merged but not committed; git commit \(the message is ready\)")
     git(fork, "commit", "-q", "--no-edit")
     assert git(fork, "log", "-1", "--format=%s").startswith("Update the pipeline from the template")
     assert template.read_record(fork)["commit"] == git(tpl, "rev-parse", "HEAD").strip()
+    assert git(fork, "status", "--porcelain") == ""
+
+
+def test_a_rerun_of_a_half_merged_update_says_how_to_finish_or_undo_it(tmp_path):
+    """Not git stash, which refuses unmerged paths, nor git merge --abort: the update is no git merge."""
+    state = clash(tmp_path)
+    fork = state.fork
+    rerun = update(fork, f"TEMPLATE={state.template}", check=False)
+    refused(
+        rerun,
+        rf"an update is half-merged; resolve the conflicts in {re.escape(str(state.clashing))}, "
+        r"git add them, then git commit \(the message is ready\), or undo it with git reset --hard$",
+    )
+    # Undone as the message says: back where it started, and no update message left for a later commit.
+    git(fork, "reset", "-q", "--hard")
+    unchanged(fork, state.head)
+    assert own_contents(fork) == state.own
+    assert not (fork / git(fork, "rev-parse", "--git-path", "SQUASH_MSG").strip()).exists()
+
+
+def test_a_rerun_during_a_git_merge_of_the_projects_own_says_to_finish_it(fork):
+    git(fork, "checkout", "-q", "-b", "side")
+    append(fork / "README.md", "the side's line")
+    commit(fork, "The side's line")
+    git(fork, "checkout", "-q", "-")
+    append(fork / "README.md", "the main line")
+    commit(fork, "The main line")
+    merging = subprocess.run([*GIT, "merge", "-q", "side"], cwd=fork, capture_output=True, text=True)
+    assert merging.returncode != 0, merging.stdout
+    refused(update(fork, check=False), r"unresolved conflicts in README\.md \(a merge, .*as git status says")
+
+
+# ---- what the fork keeps ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("in_the_way", ["scripts/added_by_template.sh", "scripts/added"])
+def test_an_untracked_file_where_the_template_adds_one_is_refused_and_kept(tmp_path, in_the_way):
+    """An ignored file, at the path the template adds or at a folder on its way, is the fork's."""
+    tpl = make_template(tmp_path / "template")
+    fork = clone(tpl, tmp_path / "fork")
+    head = git(fork, "rev-parse", "HEAD").strip()
+    append(fork / ".git/info/exclude", f"/{in_the_way}")
+    append(fork / in_the_way, "the fork's own, ignored")
+    for name in ("scripts/added_by_template.sh", "scripts/added/by_template.sh", "docker/added.sh"):
+        append(tpl / name, "# added by the template")
+    commit(tpl, "The template adds files")
+
+    result = update(fork, f"TEMPLATE={tpl}", check=False)
+    refused(result, rf"the update adds {re.escape(in_the_way)}, already in the working tree but not tracked")
+    unchanged(fork, head)
+    assert (fork / in_the_way).read_text() == "the fork's own, ignored\n"
+    assert not (fork / "docker/added.sh").exists()
+
+
+def test_a_path_the_fork_drops_from_its_list_is_left_alone_and_new_paths_are_merged(tmp_path):
+    tpl = make_template(tmp_path / "template")
+    fork = clone(tpl, tmp_path / "fork")
+    listed = fork / template.PIPELINE_LIST
+    text = listed.read_text()
+    assert "\nbench/\n" in text
+    listed.write_text(text.replace("\nbench/\n", "\n"))
+    commit(fork, "bench/ is the fork's own")
+    dropped = sorted(p for p in (fork / "bench").iterdir() if p.is_file())[0].relative_to(fork)
+    kept = (fork / dropped).read_bytes()
+    append(tpl / dropped, "# template change: bench")
+    append(tpl / "MANUAL.md", "Template change: the manual.")
+    append(tpl / template.PIPELINE_LIST, "newly/")
+    append(tpl / "newly/added.txt", "a new pipeline folder")
+    commit(tpl, "The template moves on")
+
+    result = update(fork, f"TEMPLATE={tpl}")
+    assert (fork / dropped).read_bytes() == kept
+    left = [line for line in result.stdout.splitlines() if "left alone" in line]
+    assert left == [
+        f"update-template: left alone, as this project's {template.PIPELINE_LIST} leaves them out: {dropped}"
+    ]
+    assert "Template change: the manual." in (fork / "MANUAL.md").read_text()
+    assert (fork / "newly/added.txt").read_text() == "a new pipeline folder\n"
+    paths = template.pipeline_paths(listed.read_text())
+    assert "newly/" in paths
+    assert "bench/" not in paths
     assert git(fork, "status", "--porcelain") == ""
 
 
@@ -253,6 +357,56 @@ def test_no_recorded_version_and_no_shared_history_is_refused(template_repo, tmp
         update(fork, f"TEMPLATE={template_repo}", check=False),
         r"records no template version and this project shares no history with .*; set commit in \.template",
     )
+    unchanged(fork, head)
+
+
+def test_a_recorded_commit_that_is_not_the_templates_is_refused_saying_how_to_find_it(template_repo, fork):
+    """Older renames recorded the fork's own HEAD: taken as the template's base, the fork's own edits
+    to pipeline files made before it would be undone."""
+    makefile = fork / "Makefile"
+    append(makefile, "# the fork's own setting, before the rename")
+    commit(fork, "The fork's own setting")
+    template.write_record(
+        fork, {**template.read_record(fork), "commit": git(fork, "rev-parse", "HEAD").strip()}
+    )
+    commit(fork, "A rename that recorded the fork's HEAD")
+    head = git(fork, "rev-parse", "HEAD").strip()
+    tpl = clone(template_repo, fork.parent / "template")
+    append(tpl / "MANUAL.md", "Template change: the manual.")
+    commit(tpl, "The template moves on")
+
+    result = update(fork, f"TEMPLATE={tpl}", check=False)
+    refused(
+        result, r"is no commit of .*; set commit in \.template to the template commit .*git merge-base HEAD"
+    )
+    unchanged(fork, head)
+
+    # Fixed as the message says, the update keeps the fork's setting.
+    git(fork, "fetch", "-q", str(tpl))
+    origin = git(fork, "merge-base", "HEAD", "FETCH_HEAD").strip()
+    template.write_record(fork, {**template.read_record(fork), "commit": origin})
+    commit(fork, "Record the template commit")
+    update(fork, f"TEMPLATE={tpl}")
+    assert "# the fork's own setting, before the rename" in makefile.read_text()
+    assert "Template change: the manual." in (fork / "MANUAL.md").read_text()
+
+
+def test_an_older_template_version_is_refused_not_merged_backwards(template_repo, tmp_path):
+    """REF=v1 after updating to main would revert the template's changes and record v1. A project
+    made with GitHub's "Use this template" shares no history with the template, which would stop it."""
+    tpl = clone(template_repo, tmp_path / "template")
+    fork = tmp_path / "fork"
+    copy_tree(tracked_files(tpl), tpl, fork)
+    template.write_record(fork, {**template.read_record(fork), "commit": git(tpl, "rev-parse", TAG).strip()})
+    git(fork, "init", "-q")
+    commit(fork, "A project from the template")
+    append(tpl / "MANUAL.md", "Template change: the manual.")
+    commit(tpl, "The template moves on")
+    update(fork, f"TEMPLATE={tpl}")
+    head = git(fork, "rev-parse", "HEAD").strip()
+
+    result = update(fork, f"TEMPLATE={tpl}", f"REF={TAG}", check=False)
+    refused(result, rf"at {TAG} is {TAG} \(\w+\), older than this project's main \(\w+\): .*git revert")
     unchanged(fork, head)
 
 

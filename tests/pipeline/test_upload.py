@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import NAME, PACKAGE, PREFIX, ROOT, SDIST, VERSION, make
+from conftest import NAME, PACKAGE, PACKAGE_TESTS, PREFIX, ROOT, SDIST, VERSION, make
 from packaging.utils import canonicalize_name
 from releases import (
     EXAMPLE,
@@ -349,6 +349,15 @@ def test_rehearsal_with_the_local_index_as_the_readme_shows(released, tmp_path):
         checked = make(released, "check-published", "REPOSITORY=local", env=env)
         assert re.search(r"^\d+ passed", checked.stdout, flags=re.M), checked.stdout
         assert f"{NAME}=={VERSION} from http://127.0.0.1:{port}/simple/ passes its tests" in checked.stdout
+        # The check's purpose: a release whose tests fail there is named.
+        (released / PACKAGE_TESTS / "test_zz_fails.py").write_text("def test_fails():\n    assert False\n")
+        failed = make(released, "check-published", "REPOSITORY=local", env=env, check=False)
+        assert re.search(
+            rf"^check_published: error: {NAME}=={VERSION} from http://127.0.0.1:{port}/simple/ "
+            r"fails its tests under cp\d+t? \(see above\); fix it and publish a new version$",
+            failed.stderr,
+            flags=re.M,
+        ), failed.stderr
     finally:
         stopped = make(released, "index-stop", env=env)
     assert "stopped the local index" in stopped.stdout

@@ -48,7 +48,20 @@ if [[ "${IN_CONTAINER:-0}" == 1 && "${step}" == wheels* ]]; then
   tar -xf - -C "${io}/in" 2>/dev/null || exit "${NO_INPUTS}"
 fi
 build() { "${here}/build.sh" "$(find "${io}/in" -maxdepth 1 -name '*.tar.gz' | head -n 1)" "${io}/out/wheels" "${io}/in/build-requires.txt"; }
-verify() { "${here}/verify.sh" "$1" "${io}/tests" "${requirements}"; }
+# The wheels' hashes are taken before their tests run and compared after: what leaves the step
+# is byte for byte what was repaired, whatever the tests did. Kept in memory, where no test
+# reaches (on the host the tests run as the user, who can write to the files).
+verify() {
+  local before after changed
+  before=$(wheel_sums "$1") || exit 1
+  "${here}/verify.sh" "$1" "${io}/tests" "${requirements}" || exit 1
+  after=$(wheel_sums "$1") || exit 1
+  if [[ "${after}" != "${before}" ]]; then
+    changed=$({ diff <(echo "${before}") <(echo "${after}") || true; } | sed -n 's|^[<>] [0-9a-f]*  .*/||p' | sort -u | paste -sd' ')
+    die "the wheels changed while their tests ran (${changed}), so none is published; make the package's tests write only to their own temporary folders (pytest's tmp_path)"
+  fi
+}
+wheel_sums() { find "$1" -maxdepth 1 -name '*.whl' -exec sha256sum {} + | LC_ALL=C sort -k 2; }
 repair() { "${here}/repair.sh" "$1" "${io}/out/wheelhouse" && verify "${io}/out/wheelhouse"; }
 case "${step}" in
   wheels) build ;;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install each wheel into a fresh virtual environment for every selected interpreter and run the
 # package's tests there, from outside the source tree, so they import the installed wheel. The
-# tests' own requirements (one a line in REQUIREMENTS, see test_requirements) go in beside it.
+# tests' own requirements (one a line in REQUIREMENTS, see test_requirements) go in beside it,
+# from wheels only. In a container the tests run as a user of their own (TESTER), who can write
+# to nothing a later run uses: not the cache, the wheels, the environments or the image.
 #   docker/verify.sh WHEELDIR TESTDIR [REQUIREMENTS]
 # Environment: PYTHONS, FREE_THREADED, PRERELEASE, REQUIRES_PYTHON (see select_pythons), JOBS
 # (parallel checks, default: CPU count), PYTEST_VERSION, V.
@@ -15,7 +17,7 @@ source "${here}/../scripts/lib.sh"
 check_one() {
   local tag=$1 py=$2 wheeldir=$3 testdir=$4 requirements=$5 root wheels=() needs=()
   root=${VERIFY_ROOT}/${tag}
-  mkdir -p "${root}/run" || return 1
+  mkdir -p "${root}" || return 1
   mapfile -t wheels < <("${py}" "${WHEEL_TAGS}" pick "${wheeldir}"/*.whl)
   if ((${#wheels[@]} == 0)); then
     echo "no wheel in ${wheeldir} installs under ${tag}"
@@ -27,21 +29,51 @@ check_one() {
     echo "pytest ${PYTEST_VERSION} could not be installed under ${tag} (output above); check the network and PYTEST_VERSION" >"${root}/why"
     return 1
   }
+  # Installed by this script's user from wheels alone, which runs none of their code (a source
+  # build would run it with the cache writable); the environment is then read-only to the tests.
   if command -v uv >/dev/null 2>&1; then
     run uv venv --quiet --no-project --python "${py}" "${root}/venv" || return 1
-    from_cache_first uv pip install --quiet --python "${root}/venv/bin/python" "${wheels[@]}" "${needs[@]}" || {
-      unmet "${tag}" "${root}" "${needs[@]}"
+    from_cache_first uv pip install --quiet --no-build --python "${root}/venv/bin/python" "${wheels[@]}" "${needs[@]}" || {
+      unmet "${tag}" "${root}" "${py}" "${needs[@]}"
       return 1
     }
   else
     run "${py}" -m venv "${root}/venv" || return 1
-    run "${root}/venv/bin/python" -m pip install --quiet "${wheels[@]}" "${needs[@]}" || {
-      unmet "${tag}" "${root}" "${needs[@]}"
+    run "${root}/venv/bin/python" -m pip install --quiet --only-binary :all: "${wheels[@]}" "${needs[@]}" || {
+      unmet "${tag}" "${root}" "${py}" "${needs[@]}"
       return 1
     }
   fi
-  cp -R "${testdir}" "${root}/run/tests" || return 1
-  (cd "${root}/run" && PYTHONPATH="${runner}" run "${root}/venv/bin/python" -m pytest -q -p no:cacheprovider tests)
+  # Their working folder and home, TESTER's (with the temporary folders, the one place they may
+  # write), and in it their copy, this script's: given to TESTER only once complete.
+  mkdir "${root}/run" && cp -R "${testdir}" "${root}/run/tests" || return 1
+  [[ -z "${TESTER}" ]] || chown "${TESTER}:${TESTER}" "${root}/run" || return 1
+  (cd "${root}/run" && HOME="${root}/run" PYTHONPATH="${runner}" \
+    run as_tester "${root}/venv/bin/python" -m pytest -q -p no:cacheprovider tests)
+}
+
+# The tests' user: in a container, where the step runs as root, one that owns no file (the
+# conventional 'nobody'); on the host none, and the tests run as the user who ran make.
+TESTER=
+if [[ "${IN_CONTAINER:-0}" == 1 && "$(id -u)" == 0 ]]; then
+  TESTER=65534
+fi
+
+# Run interpreter $1 with the rest of the arguments as TESTER, with none of this script's groups.
+# The interpreter itself changes user first, started bare (-I -S: no site, so nothing installed
+# in its environment runs, and nothing of the environment's settings): every image has Python,
+# not every one setpriv or su.
+as_tester() {
+  if [[ -z "${TESTER}" ]]; then
+    "$@"
+    return
+  fi
+  "$1" -I -S -c 'import os, sys
+user = int(sys.argv[1])
+os.setgroups([])
+os.setgid(user)
+os.setuid(user)
+os.execv(sys.argv[2], sys.argv[2:])' "${TESTER}" "$@"
 }
 
 # Print a folder holding pytest, compiled for interpreter $2, made once and kept in CACHE_DIR.
@@ -58,21 +90,32 @@ install_pytest() {
     from_cache_first uv pip install --quiet --compile-bytecode --python "${py}" --target "${target}" "${PYTEST_REQUIREMENTS[@]}" >&2
   else
     run "${py}" -m pip install --quiet --target "${target}" "${PYTEST_REQUIREMENTS[@]}" >&2
-  fi
+  fi || return 1
+  [[ -n "${TESTER}" && -n "${PYTHONPYCACHEPREFIX:-}" ]] || return 0
+  # One run of a test of its own, here, where TESTER cannot write: it compiles the modules of
+  # the interpreter that pytest imports into the kept bytecode, which TESTER may only read.
+  local warm
+  warm=$(mktemp -d "${target}.warm.XXXXXX") && echo 'def test_warm(): assert True' >"${warm}/test_warm.py" &&
+    (cd "${warm}" && PYTHONPATH="${target}" run "${py}" -m pytest -q -p no:cacheprovider --noconftest \
+      --rootdir "${warm}" -c /dev/null test_warm.py >/dev/null)
+  local status=$?
+  remove_kept "${warm}"
+  return "${status}"
 }
 
-# After a failed install into ROOT ($2) under tag $1: blame the tests' requirements (-r FILE, the
-# rest of the arguments) when they alone cannot be installed.
+# After a failed install under tag $1 (into ROOT, $2): blame the tests' requirements (-r FILE, the
+# rest of the arguments) when they alone cannot be installed, asking interpreter $3 (the
+# environment's, which may hold some of them, is not run again).
 unmet() {
-  local tag=$1 root=$2
-  shift 2
+  local tag=$1 root=$2 py=$3
+  shift 3
   (($# > 0)) || return 0
   if command -v uv >/dev/null 2>&1; then
-    uv pip install --quiet --dry-run --python "${root}/venv/bin/python" "$@" >/dev/null 2>&1 && return
+    uv pip install --quiet --dry-run --no-build --python "${py}" "$@" >/dev/null 2>&1 && return
   else
-    "${root}/venv/bin/python" -m pip install --quiet --dry-run "$@" >/dev/null 2>&1 && return
+    "${py}" -m pip install --quiet --dry-run --only-binary :all: "$@" >/dev/null 2>&1 && return
   fi
-  echo "the tests' requirements (TEST_REQUIRES, the 'test' dependency group) cannot be installed under ${tag} (output above); correct them" >"${root}/why"
+  echo "the tests' requirements (TEST_REQUIRES, the 'test' dependency group) cannot be installed under ${tag} from wheels (output above); correct them, or choose versions published as wheels" >"${root}/why"
 }
 
 # The one-line reason the checks of the tags given failed, for die.
@@ -103,6 +146,7 @@ main() {
   pythons=$(select_pythons) || exit 1
   VERIFY_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/verify.XXXXXX")
   trap 'rm -rf "${VERIFY_ROOT}"' EXIT
+  [[ -z "${TESTER}" ]] || chmod 755 "${VERIFY_ROOT}"
   local jobs=${JOBS:-$(nproc)} count
   count=$(wc -l <<<"${pythons}")
   ((jobs <= count)) || jobs=${count}

@@ -4,15 +4,21 @@
 
 Every file must be a wheel or an sdist, every wheel a manylinux or musllinux one (an unrepaired
 linux_* wheel, or an "any" wheel carrying compiled code, would break on users' machines), all of
-one project and of one version a public index accepts (not 1.0.0+local), and pass
-`twine check --strict` (skipped with --quick). The first problem ends the check with one line
-naming the file and the fix. Run with the tools' Python.
+one project and of one version a public index accepts (not 1.0.0+local), every wheel holding
+exactly the files its RECORD lists, of the sizes and hashes listed (a wheel changed after it was
+built, by a test say, fails), and all pass `twine check --strict` (skipped with --quick). The
+first problem ends the check with one line naming the file and the fix. Run with the tools' Python.
 """
 
+import base64
+import csv
+import hashlib
+import io
 import os
 import re
 import subprocess
 import sys
+import zipfile
 
 from compiled import compiled_files
 from packaging.utils import (
@@ -64,6 +70,58 @@ def identify(path):
     return project, version
 
 
+# Hashes a RECORD may use (the wheel spec: sha256 or stronger), and the signatures of RECORD
+# itself that it cannot list.
+RECORD_HASHES = ("sha256", "sha384", "sha512")
+RECORD_SIGNATURES = ("RECORD.jws", "RECORD.p7s")
+
+
+def record_problem(path):
+    """None if the wheel holds exactly the files its RECORD lists, each of the size and hash
+    listed there, else what differs."""
+    try:
+        with zipfile.ZipFile(path) as whl:
+            names = [n for n in whl.namelist() if not n.endswith("/")]
+            records = [n for n in names if re.fullmatch(r"[^/]+\.dist-info/RECORD", n)]
+            if len(records) != 1:
+                return f"it has {len(records)} .dist-info/RECORD files, not one"
+            unlisted = {records[0], *(records[0] + s[len("RECORD") :] for s in RECORD_SIGNATURES)}
+            listed = {}
+            for row in csv.reader(io.StringIO(whl.read(records[0]).decode())):
+                if row and row[0] not in unlisted:
+                    if len(row) != 3 or row[0] in listed:
+                        return f"its RECORD lists {row[0]} twice or in a bad line"
+                    listed[row[0]] = row[1:]
+            if len(set(names)) != len(names):
+                return "it holds a file twice"
+            for name in names:
+                if name in unlisted:
+                    continue
+                if name not in listed:
+                    return f"{name} is not in its RECORD"
+                problem = member_problem(whl.read(name), *listed.pop(name))
+                if problem:
+                    return f"{name}: {problem}"
+            if listed:
+                return f"{next(iter(listed))}, listed in its RECORD, is not in it"
+    except (zipfile.BadZipFile, UnicodeDecodeError, csv.Error, KeyError) as err:
+        return f"it cannot be read ({err})"
+    return None
+
+
+def member_problem(data, hashed, size):
+    """None if DATA has the hash ("sha256=<urlsafe base64>") and size a RECORD line gives."""
+    algorithm, _, digest = hashed.partition("=")
+    if algorithm not in RECORD_HASHES:
+        return f"its RECORD gives no sha256 hash ({hashed or 'none'})"
+    actual = base64.urlsafe_b64encode(hashlib.new(algorithm, data).digest()).rstrip(b"=").decode()
+    if actual != digest:
+        return f"its {algorithm} is not the one its RECORD lists"
+    if size != str(len(data)):
+        return f"its size, {len(data)}, is not the {size or 'none'} its RECORD lists"
+    return None
+
+
 def twine_problem(paths):
     """None if `twine check --strict` passes the files, else its complaint on one line."""
     result = subprocess.run(
@@ -91,6 +149,12 @@ def check(paths, quick=False):
             raise Rejected(
                 f"{path}: version {other_version}, but {first} is {version}; "
                 "remove the stale files (make clean) and build again"
+            )
+    for path in paths:
+        why = path.endswith(".whl") and record_problem(path)
+        if why:
+            raise Rejected(
+                f"{path}: {why}, so the wheel changed after it was built; remove it and build again (make)"
             )
     why = unpublishable(version)
     if why:

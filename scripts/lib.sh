@@ -129,34 +129,57 @@ install_files() {
 
 # Print the real path of the folder kept at ENTRY ($1), made by running the rest of the arguments
 # with the new folder's path added, when there is none yet. Runs sharing a cache may ask at once:
-# the folder is made under a name of its own and marked complete before a link at ENTRY is
-# renamed onto it, so no run sees a part of one; a complete one is kept, one without the mark
-# (damaged) is made again. Each run uses the folder itself, which stays if another swaps the link.
+# the folder is made under a name of its own, and a list of its files written into it, before a
+# link at ENTRY is renamed onto it, so no run sees a part of one. Each use checks the folder
+# against that list first (intact): one damaged, or made by older scripts, is made again.
+# Each run uses the folder itself, which stays if another swaps the link.
 kept_folder() {
-  local entry=$1 new old
+  local entry=$1 new old=""
   shift
-  if [[ ! -f "${entry}/${COMPLETE}" ]]; then
-    mkdir -p "${entry%/*}" && new=$(mktemp -d "${entry}.XXXXXX") || return 1
-    if ! "$@" "${new}"; then
+  if ! intact "${entry}"; then
+    [[ ! -e "${entry}" ]] || warn "${entry} in the cache fails its check (damaged, or made by older scripts); making it again"
+    # Readable by all: the tests' user (docker/verify.sh) runs the kept pytest.
+    mkdir -p "${entry%/*}" && new=$(mktemp -d "${entry}.XXXXXX") && chmod 755 "${new}" &&
+      new=$(cd "${new}" && pwd -P) || return 1
+    if ! "$@" "${new}" || ! kept_listing "${new}" >"${new}/${MANIFEST}"; then
       remove_kept "${new}"
       return 1
     fi
-    touch "${new}/${COMPLETE}"
-    if [[ -f "${entry}/${COMPLETE}" ]]; then
+    if intact "${entry}"; then
       # Another run was quicker: keep its folder.
       remove_kept "${new}"
     else
-      # A plain folder there is an older cache's, or damaged: set it aside first.
+      # A plain folder there is an older cache's: set it aside first. A damaged one goes.
       if [[ -d "${entry}" && ! -L "${entry}" ]]; then
         old=$(mktemp -d "${entry}.damaged.XXXXXX") && mv -T "${entry}" "${old}" 2>/dev/null
-        remove_kept "${old}"
+      elif [[ -L "${entry}" ]]; then
+        old=$(cd "${entry}" 2>/dev/null && pwd -P) || old=""
       fi
       ln -s "${new##*/}" "${new}.link" && mv -T "${new}.link" "${entry}" || return 1
+      [[ -z "${old}" ]] || remove_kept "${old}"
     fi
   fi
   (cd "${entry}" && pwd -P)
 }
-COMPLETE=.complete
+MANIFEST=.files
+
+# Whether kept folder $1 is complete and undamaged: it and its bytecode hold the files its list
+# names, each of the size and time (to the second) listed, and no other: a file truncated,
+# rewritten, removed or added fails. 0.01 s, where hashing every file takes ten times as long.
+intact() {
+  [[ -f "$1/${MANIFEST}" ]] && cmp -s <(kept_listing "$1") "$1/${MANIFEST}"
+}
+
+# "SIZE MTIME PATH" of each file of kept folder $1 and of its bytecode, where that is kept apart
+# (docker/entry.sh), but its list, in a fixed order.
+kept_listing() {
+  local real
+  real=$(cd "$1" && pwd -P) || return 1
+  # The bytecode's folder may not be there (no module to compile). stat, not GNU find's -printf:
+  # musllinux images have busybox's.
+  { find "${real}" ${PYTHONPYCACHEPREFIX:+"${PYTHONPYCACHEPREFIX}${real}"} -type f ! -path "${real}/${MANIFEST}" \
+    -print0 2>/dev/null || true; } | xargs -0 -r stat -c '%s %Y %n' | LC_ALL=C sort
+}
 
 # Remove a kept folder, and its bytecode where that is kept apart (docker/entry.sh).
 remove_kept() {
@@ -168,12 +191,13 @@ remove_kept() {
 # in REQUIRES, $6, written by scripts/sdist.sh from pyproject.toml), when all are pinned, are
 # kept installed in an environment of their own under CACHE_DIR: building there spares the
 # isolated environment uv would make, and byte-compile, afresh each time (0.4 s a build), and
-# installs just what that would. A build that fails there for a module or program missing (a
-# backend's extra requirements, asked of it at build time) runs again as usual, in an isolated
-# environment, as do builds with a requirement not pinned, which may want a newer version. Without
-# uv, pip builds wheels; sdists need uv.
+# installs just what that would. A build that fails there runs again as usual, in an isolated
+# environment: one for a module or program missing (a backend's extra requirements, asked of it
+# at build time) quietly; any other tells the project's fault (it fails again) from the kept
+# environment's (it passes: the environment goes). So do builds with a requirement not pinned,
+# which may want a newer version. Without uv, pip builds wheels; sdists need uv.
 build_dist() {
-  local kind=$1 py=$2 src=$3 out=$4 log=$5 requires=${6:-} env
+  local kind=$1 py=$2 src=$3 out=$4 log=$5 requires=${6:-} env suspect=""
   if ! command -v uv >/dev/null 2>&1; then
     # --verbose: pip shows the backend's output, and so its warnings, only then.
     run "${py}" -m pip wheel --verbose --no-deps --wheel-dir "${out}" "${src}" >"${log}" 2>&1
@@ -181,14 +205,31 @@ build_dist() {
   fi
   local build=(uv build --no-config "${kind}") out_args=(--out-dir "${out}" "${src}")
   if kept_env_serves "${src}" "${requires}" && env=$(build_env "${py}" "${requires}" 2>"${log}"); then
+    # Its making said why (a damaged one), among uv's output.
+    grep -F "${PROG}: warning: " "${log}" >&2 || true
     UV_PYTHON_DOWNLOADS=never run "${build[@]}" --no-build-isolation --python "${env}/bin/python" "${out_args[@]}" >"${log}" 2>&1 && return
-    grep -qE "ModuleNotFoundError|No module named|FileNotFoundError|command not found" "${log}" || return 1
+    grep -qE "ModuleNotFoundError|No module named|FileNotFoundError|command not found" "${log}" || suspect=${env}
   fi
   # The build's requirements from the cache alone first: no round trip to the index, which
   # costs time and fails when the network does. The index only when the cache lacks them.
-  UV_PYTHON_DOWNLOADS=never run "${build[@]}" --python "${py}" --offline "${out_args[@]}" >"${log}" 2>&1 && return
-  grep -qF 'Failed to resolve requirements from' "${log}" || return 1
-  UV_PYTHON_DOWNLOADS=never run "${build[@]}" --python "${py}" "${out_args[@]}" >"${log}" 2>&1
+  if ! UV_PYTHON_DOWNLOADS=never run "${build[@]}" --python "${py}" --offline "${out_args[@]}" >"${log}" 2>&1; then
+    grep -qF 'Failed to resolve requirements from' "${log}" || return 1
+    UV_PYTHON_DOWNLOADS=never run "${build[@]}" --python "${py}" "${out_args[@]}" >"${log}" 2>&1 || return 1
+  fi
+  if [[ -n "${suspect}" ]]; then
+    remove_kept "${suspect}"
+    warn "the kept build environment ${suspect} failed a build that a fresh one passed, so it was damaged: it is dropped and made again next time; should it happen again, drop the whole cache: $(drop_cache)"
+  fi
+}
+
+# How to drop the cache, all of it: the engine's volume (scripts/step.sh passes its name), or the
+# folder on the host.
+drop_cache() {
+  if [[ "${IN_CONTAINER:-0}" == 1 ]]; then
+    echo "docker volume rm ${CACHE_VOLUME:-<CACHE_VOLUME>} (podman volume rm with podman)"
+  else
+    echo "rm -rf ${CACHE_DIR} (make clean does it)"
+  fi
 }
 
 # Whether the kept environment builds SOURCE ($1) as an isolated one would: it holds the build
@@ -212,10 +253,12 @@ build_env() {
   kept_folder "${CACHE_DIR:?}/build-env/${key:0:16}" make_build_env "${py}" "${requires}"
 }
 
+# Its files are copies, not hard links to uv's cache (uv's default): a file damaged in one is not
+# damaged in the other, and a dropped environment is made whole again.
 make_build_env() {
   local py=$1 requires=$2 env=$3
   run uv venv --quiet --no-project --python "${py}" "${env}" >&2 || return 1
-  from_cache_first uv pip install --quiet --compile-bytecode --python "${env}/bin/python" -r "${requires}" >&2
+  UV_LINK_MODE=copy from_cache_first uv pip install --quiet --compile-bytecode --python "${env}/bin/python" -r "${requires}" >&2
 }
 
 # Run a uv command from its cache alone first, when that holds all it needs (no round trip to

@@ -140,7 +140,8 @@ run_in_container() {
   fi
   check_image "${engine}"
   local envs=(-e IN_CONTAINER=1 -e CACHE_DIR=/cache -e UV_CACHE_DIR=/cache/uv -e PIP_CACHE_DIR=/cache/pip)
-  for var in PYTHONS FREE_THREADED PRERELEASE REQUIRES_PYTHON TEST_REQUIRES PLAT STRIP SOURCE_DATE_EPOCH JOBS V TIMINGS PYTEST_VERSION; do
+  for var in PYTHONS FREE_THREADED PRERELEASE REQUIRES_PYTHON TEST_REQUIRES PLAT STRIP SOURCE_DATE_EPOCH JOBS V TIMINGS \
+    PYTEST_VERSION CACHE_VOLUME; do
     [[ -n "${!var:-}" ]] && envs+=(-e "${var}=${!var}")
   done
   # The index settings of uv and pip reach their installs in the container too (a mirror, or a

@@ -7,6 +7,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,22 @@ def built_project(built, tmp_path):
     dest = tmp_path / "project"
     shutil.copytree(built[0], dest, symlinks=True)
     return dest
+
+
+@pytest.fixture
+def volume():
+    """A cache volume of the test's own, new and removed after it."""
+    name = f"test-cache-{uuid.uuid4().hex[:8]}"
+    yield name
+    subprocess.run(["docker", "volume", "rm", "--force", name], capture_output=True)
+
+
+def in_volume(volume, script, stdin=None):
+    """Run a shell script in a container that has the cache volume at /cache (with bytes on its
+    stdin, if given); return its output."""
+    image = os.environ["MANYLINUX_IMAGE"]
+    command = ["docker", "run", "--rm", "-i", "-v", f"{volume}:/cache", image, "sh", "-c", script]
+    return subprocess.run(command, check=True, capture_output=True, input=stdin or b"").stdout.decode()
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 Names come from the project's own metadata (conftest), so these tests pass in a renamed project.
 """
 
+import base64
+import hashlib
 import io
 import re
 import socket
@@ -107,13 +109,35 @@ def fake_wheel(folder, filename, extra=(), description="A package for tests."):
     name, version = filename.split("-")[:2]
     info = f"{name}-{version}.dist-info"
     folder.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(folder / filename, "w") as whl:
-        whl.writestr(f"{info}/METADATA", metadata_text(name, version, description))
-        whl.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\n")
-        for member in extra:
-            whl.writestr(member, b"\x7fELF")
-        whl.writestr(f"{info}/RECORD", "")
+    members = {
+        f"{info}/METADATA": metadata_text(name, version, description).encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\n",
+        **dict.fromkeys(extra, b"\x7fELF"),
+    }
+    write_wheel(folder / filename, members)
     return folder / filename
+
+
+def write_wheel(path, members, record=None):
+    """A wheel at PATH holding MEMBERS (name: bytes) and a RECORD: the text given, or one listing
+    MEMBERS as the wheel spec says."""
+    info = next(name.split("/")[0] for name in members if ".dist-info/" in name)
+    with zipfile.ZipFile(path, "w") as whl:
+        for name, data in members.items():
+            whl.writestr(name, data)
+        whl.writestr(f"{info}/RECORD", record_of(members) if record is None else record)
+
+
+def record_of(members, changed=None):
+    """The RECORD of a wheel holding MEMBERS (name: bytes), but for the lines CHANGED gives as
+    {name: (hash, size)}."""
+    info = next(name.split("/")[0] for name in members if ".dist-info/" in name)
+    lines = []
+    for name, data in members.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        hashed, size = (changed or {}).get(name, (f"sha256={digest}", len(data)))
+        lines.append(f"{name},{hashed},{size}\n")
+    return "".join(lines) + f"{info}/RECORD,,\n"
 
 
 def fake_sdist(folder, filename, description="A package for tests."):

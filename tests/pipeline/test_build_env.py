@@ -1,4 +1,7 @@
-"""Which build requirements the kept build environment serves (pinned in scripts/lib.sh)."""
+"""Which build requirements the kept build environment serves, and how a kept folder is checked
+(scripts/lib.sh)."""
+
+from pathlib import Path
 
 import pytest
 from conftest import shell
@@ -36,3 +39,31 @@ def test_setuptools_asked_for_more_builds_isolated(tmp_path, setup_cfg, kept):
     listed.write_text("setuptools==82.0.0\n")
     rc, _, _ = shell("kept_env_serves", str(tmp_path), str(listed), check=False)
     assert (rc == 0) == kept
+
+
+MAKE_FOLDER = ("bash", "-c", 'echo "kept data" >"$0/module.py"')
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda folder: (folder / "module.py").write_text(""),
+        lambda folder: (folder / "module.py").write_text("kept dat\n"),  # in the same second: size tells
+        lambda folder: (folder / "planted.pth").write_text("import os\n"),
+        lambda folder: (folder / "module.py").unlink(),
+    ],
+    ids=["truncated", "rewritten", "added", "removed"],
+)
+def test_a_kept_folder_that_changed_is_made_again(tmp_path, damage):
+    entry = tmp_path / "cache" / "entry"
+    _, made, _ = shell("kept_folder", str(entry), *MAKE_FOLDER)
+    # Whole, it is used as it is.
+    _, again, err = shell("kept_folder", str(entry), *MAKE_FOLDER)
+    assert (again, err) == (made, "")
+    old = Path(made.strip())
+    damage(old)
+    _, remade, err = shell("kept_folder", str(entry), *MAKE_FOLDER)
+    assert err.startswith(f"test: warning: {entry} in the cache fails its check (damaged, or made by older")
+    assert remade != made
+    assert not old.exists()
+    assert (Path(remade.strip()) / "module.py").read_text() == "kept data\n"

@@ -16,7 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import PACKAGE, PACKAGE_TESTS, PREFIX, VERSION, fresh_copy, make, set_version, tools_dir
+from conftest import (
+    PACKAGE,
+    PACKAGE_TESTS,
+    PREFIX,
+    VERSION,
+    fresh_copy,
+    in_volume,
+    make,
+    set_version,
+    tools_dir,
+)
 from releases import fake_wheel
 
 PYTHONS = "PYTHONS=cp312"
@@ -227,22 +237,6 @@ def test_concurrent_verifies_on_a_fresh_shared_cache_all_pass(built, tmp_path, v
         for result in results:
             assert result.returncode == 0, f"round {attempt}:\n{result.stdout}\n{result.stderr}"
         in_volume(volume, "rm -rf /cache/pytest-*")
-
-
-@pytest.fixture
-def volume():
-    """A cache volume of the test's own, new and removed after it."""
-    name = f"runs-test-{uuid.uuid4().hex[:8]}"
-    yield name
-    subprocess.run(["docker", "volume", "rm", "--force", name], capture_output=True)
-
-
-def in_volume(volume, script, stdin=None):
-    """Run a shell script in a container that has the cache volume at /cache (with bytes on its
-    stdin, if given); return its output."""
-    image = os.environ["MANYLINUX_IMAGE"]
-    command = ["docker", "run", "--rm", "-i", "-v", f"{volume}:/cache", image, "sh", "-c", script]
-    return subprocess.run(command, check=True, capture_output=True, input=stdin or b"").stdout.decode()
 
 
 def tar_of(folder):

@@ -11,7 +11,7 @@ import repository
 import requests
 from conftest import PACKAGE, PREFIX, SDIST, VERSION
 from packaging.utils import canonicalize_name
-from releases import EXAMPLE, WHEEL, fake_sdist, fake_wheel, free_port
+from releases import EXAMPLE, WHEEL, fake_sdist, fake_wheel, free_port, record_of, write_wheel
 
 # ---- check_dist: the files themselves ------------------------------------------------------
 
@@ -86,6 +86,53 @@ def test_twine_check_names_the_file_it_fails(tmp_path):
     with pytest.raises(check_dist.Rejected, match="long_description. missing") as rejected:
         check_dist.check([str(good), str(bad)])
     assert str(rejected.value).startswith(f"{bad}: twine check --strict fails: ")
+
+
+INFO = f"{PREFIX}-{VERSION}.dist-info"
+MODULE = f"{PACKAGE}/__init__.py"
+MEMBERS = {MODULE: b"x = 1\n", f"{INFO}/METADATA": b"Metadata-Version: 2.1\n"}
+
+
+SHA256 = record_of(MEMBERS).split(",")[1]
+
+
+@pytest.mark.parametrize(
+    ("members", "record", "problem"),
+    [
+        (
+            {**MEMBERS, f"{PACKAGE}/planted.py": b"1"},
+            record_of(MEMBERS),
+            f"{PACKAGE}/planted.py is not in its",
+        ),
+        (
+            {**MEMBERS, MODULE: b"x = 2\n"},
+            record_of(MEMBERS),
+            f"{MODULE}: its sha256 is not the one its RECORD",
+        ),
+        (MEMBERS, record_of(MEMBERS, {MODULE: (SHA256, 99)}), f"{MODULE}: its size, 6, is not the 99 its"),
+        (
+            MEMBERS,
+            record_of(MEMBERS, {MODULE: ("md5=abc", 6)}),
+            r"its RECORD gives no sha256 hash \(md5=abc\)",
+        ),
+        (MEMBERS, record_of({**MEMBERS, f"{PACKAGE}/gone.py": b""}), f"{PACKAGE}/gone.py, listed in its"),
+        (MEMBERS, record_of(MEMBERS) * 2, f"its RECORD lists {MODULE} twice"),
+    ],
+    ids=["unlisted", "changed", "size", "weak-hash", "missing", "repeated"],
+)
+def test_a_wheel_that_differs_from_its_record_is_rejected(tmp_path, members, record, problem):
+    path = tmp_path / WHEEL
+    write_wheel(path, members, record)
+    with pytest.raises(check_dist.Rejected, match=problem) as rejected:
+        check_dist.check([str(path)], quick=True)
+    assert str(rejected.value).startswith(f"{path}: ")
+    assert str(rejected.value).endswith("changed after it was built; remove it and build again (make)")
+
+
+def test_a_wheel_that_matches_its_record_passes_with_an_unlisted_signature(tmp_path):
+    path = tmp_path / WHEEL
+    write_wheel(path, {**MEMBERS, f"{INFO}/RECORD.jws": b"{}"}, record_of(MEMBERS))
+    assert check_dist.record_problem(str(path)) is None
 
 
 def test_nothing_to_check_is_rejected():

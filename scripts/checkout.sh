@@ -6,7 +6,9 @@
 # LOCK "lock": hold a lock on the BUILD_DIR folder for as long as process MAKE_PID runs, so that
 # two makes never work in one checkout at once; a second one stops at once.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Physical paths on both sides: reached through a symbolic link, the checkout's logical path
+# would not show that a setting names the folder really holding it.
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 root=$(dirname "${here}")
 
 # Characters make treats as syntax in file names (blanks, :, #, %, ;, wildcards) or that a

@@ -99,6 +99,25 @@ def test_clean_never_deletes_the_checkout_or_what_holds_it(project, value):
     assert (project / "Makefile").exists()
 
 
+def test_clean_never_deletes_what_holds_a_checkout_reached_through_a_symbolic_link(tmp_path):
+    # lnk -> real, the checkout at real/proj, make run from lnk/proj as a shell there runs it
+    # (its PWD the logical path): real is the folder holding the checkout all the same.
+    real = tmp_path / "real"
+    fresh_copy(real / "proj")
+    (tmp_path / "lnk").symlink_to(real)
+    here = tmp_path / "lnk" / "proj"
+    for value in (real, real / "proj", tmp_path / "lnk"):
+        result = subprocess.run(
+            ["make", "--no-print-directory", "clean", f"BUILD_DIR={value}"],
+            cwd=here,
+            env={**os.environ, "PWD": str(here), "TOOLS": str(tools_dir())},
+            capture_output=True,
+            text=True,
+        )
+        one_line(result, "is this checkout or a folder holding it")
+        assert (real / "proj" / "Makefile").exists()
+
+
 def test_clean_keeps_other_projects_files_in_a_shared_wheelhouse(project, tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()

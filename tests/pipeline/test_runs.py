@@ -118,6 +118,13 @@ def test_clean_never_deletes_what_holds_a_checkout_reached_through_a_symbolic_li
         assert (real / "proj" / "Makefile").exists()
 
 
+@pytest.mark.parametrize("flag", ["-n", "-q", "--dry-run", "-kn"])
+def test_make_n_and_q_write_nothing(project, flag):
+    before = sorted(p.name for p in project.iterdir())
+    make(project, flag, check=False)
+    assert sorted(p.name for p in project.iterdir()) == before
+
+
 def test_clean_keeps_other_projects_files_in_a_shared_wheelhouse(project, tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()

@@ -47,6 +47,20 @@ if [[ "${TIMINGS:-0}" == 1 ]]; then
   exec {TIMINGS_FD}>&2
 fi
 
+# Print what tells process $1 from any other that had or will have its number: when it started.
+# Fails when it no longer runs, or is a zombie (killed, not yet reaped: kill -0 still finds it).
+process_identity() {
+  local stat fields
+  if [[ -d /proc/self ]]; then
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    # Its name, in parentheses, may hold blanks: the fields after it are state, ..., start time.
+    read -r -a fields <<<"${stat##*) }"
+    [[ "${fields[0]}" != Z ]] && printf '%s\n' "${fields[19]}"
+  else
+    stat=$(ps -o stat=,lstart= -p "$1" 2>/dev/null) && [[ "${stat}" != Z* ]] && printf '%s\n' "${stat#* }"
+  fi
+}
+
 # Seconds since the epoch, with a fraction: bash 5's clock, else GNU date (bash 4 images).
 now() {
   if [[ -n "${EPOCHREALTIME:-}" ]]; then

@@ -13,6 +13,18 @@ root=$(dirname "${here}")
 
 outdir=${1:?usage: scripts/sdist.sh OUTDIR}
 
+# Started by scripts/step.sh in a process group of its own, which a kill of make's whole group
+# (kill -9, no cleanup) does not reach: the build then ends when make (MAKE_PID) does, rather than
+# write an sdist, of a source maybe changed since, after make is gone.
+end_with_make() {
+  local make
+  make=$(process_identity "${MAKE_PID}") || make=gone
+  while [[ "$(process_identity "${MAKE_PID}")" == "${make}" ]]; do
+    sleep 0.2
+  done
+  kill -TERM -- "-$$"
+}
+
 python=${TOOLS_BIN:-${root}/.build/tools/bin}/python
 "${python}" -c '' 2>/dev/null ||
   die "the tools' Python (${python}) does not run; remove ${python%/bin/python} and run make again, which installs the tools afresh"
@@ -29,8 +41,14 @@ build_dir=$(cd "${BUILD_DIR}" && pwd)
 # Folders of this run alone, gone however it ends.
 src=$(mktemp -d "${build_dir}/sdist-src.XXXXXX")
 tmp=$(mktemp -d "${build_dir}/sdist-out.XXXXXX")
+watcher=""
+if [[ -n "${MAKE_PID:-}" && "$(ps -o pgid= -p "$$" | tr -d ' ')" == "$$" ]]; then
+  end_with_make </dev/null >/dev/null 2>&1 &
+  # shellcheck disable=SC2034 # stopped by the exit trap
+  watcher=$!
+fi
 # shellcheck disable=SC2016 # expanded when the script ends
-on_exit 'rm -rf "${src}" "${tmp}" "${tmp}.log"'
+on_exit 'rm -rf "${src}" "${tmp}" "${tmp}.log"; [[ -z "${watcher}" ]] || kill "${watcher}" 2>/dev/null || true'
 
 (cd "${root}" && "${here}/source_files.sh" | tar --null --files-from=- -cf -) | tar -xf - -C "${src}"
 find "${src}" -exec touch --no-dereference --date="@${SOURCE_DATE_EPOCH}" {} +

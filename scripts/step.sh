@@ -100,6 +100,7 @@ start_sdist() {
   [[ "${step}" == wheels* && "${SDIST_STALE:-0}" == 1 ]] || return 0
   # A process group of its own, which cleanup stops whole (uv and the backend too): a
   # background job ignores Ctrl-C, and would finish an sdist of a source already changed.
+  # Out of reach of a kill of make's whole group too: scripts/sdist.sh then ends by itself.
   setsid "${here}/sdist.sh" "${BUILT_SDIST%/*}" &
   sdist_job=$!
 }
@@ -163,6 +164,9 @@ run_in_container() {
       die "cannot write to ${TMPDIR:-/tmp}; set TMPDIR to a writable local folder"
     input=${pipe_dir}/sdist
     mkfifo "${input}" || die "cannot make a pipe in ${pipe_dir}; set TMPDIR to a local folder"
+    # Linked from the IO folder, so that the next make removes both when this one is killed
+    # outright (scripts/checkout.sh).
+    ln -s "${pipe_dir}" "${io}/stdin"
   fi
   run "${engine}" start --attach --interactive "${container}" <"${input}" &
   attached=$!

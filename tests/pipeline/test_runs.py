@@ -352,6 +352,46 @@ def test_a_second_make_stops_and_a_killed_ones_container_goes_next_time(engine, 
     assert len(list((project / "wheelhouse").glob("*.whl"))) == 1
 
 
+def processes_of(project):
+    """The processes running a script of the project (their command line names its folder)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(project).encode() in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("whole_group", [True, False], ids=["make-and-its-group", "make-alone"])
+@pytest.mark.slow
+def test_after_a_kill_9_nothing_of_the_run_goes_on_and_the_next_make_cleans_up(project, whole_group):
+    # Many files make the sdist's copy of the source last a few seconds: the kill finds it running.
+    bulk = project / "bulk"
+    bulk.mkdir()
+    for n in range(30000):
+        (bulk / str(n)).touch()
+    proc = start_make(project, "CONTAINER_ENGINE=none")
+    deadline = time.monotonic() + 60
+    while not list(project.glob(".build/sdist-src.*")):
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    if whole_group:
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        os.kill(proc.pid, signal.SIGKILL)
+    # Not reaped yet, as a parent busy elsewhere leaves it: kill -0 still finds it.
+    time.sleep(5)
+    assert processes_of(project) == []
+    assert list(project.glob(".build/sdist/*")) == []
+    result = make(project, "sdist", PYTHONS)
+    proc.communicate(timeout=60)
+    assert "another make" not in result.stderr
+    assert leftovers(project) == []
+
+
 # ---- engines ---------------------------------------------------------------------------------
 
 

@@ -131,7 +131,7 @@ copy_wheels() {
 LABEL=manylinux-build
 
 run_in_container() {
-  local io=$1 var attached
+  local io=$1 var
   container=build-${step/+/-}-$$-${RANDOM}
   remove_leftovers
   if ! "${engine}" image inspect "${MANYLINUX_IMAGE}" >/dev/null 2>&1; then
@@ -186,6 +186,9 @@ run_in_container() {
   fi
   while_running "${attached}"
   wait "${attached}" || status=$?
+  attached=""
+  # Stopped while the container ended: nothing is copied out or published.
+  ! make_stopped || exit 143
   ((sdist_failed == 0)) || exit 1
   [[ "${status}" != "${NO_INPUTS}" ]] || die "the sdist did not reach the container; run make again"
   ((status == 0)) || exit "${status}"
@@ -251,6 +254,12 @@ cleanup() {
   if [[ -n "${container:-}" ]]; then
     remove_containers "${container}" ||
       warn "could not remove container ${container}; the next make removes it, or: ${engine} rm --force ${container}"
+  fi
+  # The engine's client attached to it (a child of the background shell) ends with it; if the
+  # engine could not remove it, it must not go on holding make's output open.
+  if [[ -n "${attached:-}" ]]; then
+    pkill -KILL -P "${attached}" 2>/dev/null || true
+    kill -KILL "${attached}" 2>/dev/null || true
   fi
   # A build of the sdist still running: the step failed before it was needed.
   [[ -z "${sdist_job:-}" ]] || kill -- "-${sdist_job}" 2>/dev/null || true

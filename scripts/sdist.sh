@@ -48,9 +48,23 @@ if [[ -n "${MAKE_PID:-}" && "$(ps -o pgid= -p "$$" | tr -d ' ')" == "$$" ]]; the
   watcher=$!
 fi
 # shellcheck disable=SC2016 # expanded when the script ends
-on_exit 'rm -rf "${src}" "${tmp}" "${tmp}.log"; [[ -z "${watcher}" ]] || kill "${watcher}" 2>/dev/null || true'
+on_exit 'rm -rf "${src}" "${tmp}" "${tmp}.log" "${tmp}.files"; [[ -z "${watcher}" ]] || kill "${watcher}" 2>/dev/null || true'
 
-(cd "${root}" && "${here}/source_files.sh" | tar --null --files-from=- -cf -) | tar -xf - -C "${src}"
+(cd "${root}" && "${here}/source_files.sh") >"${tmp}.files"
+# No sdist or wheel holds a file name that is not UTF-8: setuptools leaves such a file out, and
+# says so only with V=1.
+not_utf8=$("${python}" -c '
+import sys
+for name in open(sys.argv[1], "rb").read().split(b"\0"):
+    try:
+        name.decode()
+    except UnicodeDecodeError:
+        print(name.decode(errors="backslashreplace"))
+        break
+' "${tmp}.files")
+[[ -z "${not_utf8}" ]] ||
+  die "the file name ${not_utf8} is not UTF-8, and the sdist would leave it out; rename it (git mv) to a UTF-8 name"
+(cd "${root}" && tar --null --files-from="${tmp}.files" -cf -) | tar -xf - -C "${src}"
 find "${src}" -exec touch --no-dereference --date="@${SOURCE_DATE_EPOCH}" {} +
 
 say "building the sdist"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import template
-from conftest import ROOT, VERSION, make, metadata, set_version, tools_dir, tracked_files, wheels
+from conftest import PACKAGE, ROOT, VERSION, make, metadata, set_version, tools_dir, tracked_files, wheels
 
 OUTPUTS = ("wheelhouse", "dist")
 
@@ -60,6 +60,14 @@ def test_broken_metadata_is_named(project, edit, message):
     edit(project)
     result = make(project, "sdist", check=False)
     assert_fails_clearly(result, message)
+    assert not (project / "dist").exists()
+
+
+def test_a_file_name_that_is_not_utf8_is_named_not_left_out_of_the_sdist(project):
+    # Latin-1, as an old archive or a Windows share may give it; setuptools skips it quietly.
+    (project / PACKAGE / os.fsdecode(b"caf\xe9.py")).write_text("")
+    result = make(project, "sdist", check=False)
+    assert_fails_clearly(result, f"{PACKAGE}/caf\\xe9.py is not UTF-8")
     assert not (project / "dist").exists()
 
 

@@ -102,6 +102,26 @@ writable_dir() {
     die "cannot write to $1; make it writable, or set $2 to another folder"
 }
 
+# Run a command that writes into folder $1, which setting $2 names: a full disk is said in one
+# line with its fix; any other failure in the command's own words. Its output goes on.
+writing_to() {
+  local dir=$1 setting=$2 said
+  shift 2
+  { said=$("$@" 2>&1 >&3 3>&-); } 3>&1 && return
+  ! disk_full <<<"${said}" || no_room "${dir}" "${setting}"
+  printf '%s\n' "${said}" >&2
+  return 1
+}
+
+# Whether the text on stdin says a disk is full.
+disk_full() {
+  grep -qiE "no space left on device|disk quota exceeded"
+}
+
+no_room() {
+  die "cannot write to $1: no space left on device; free space there, or set $2 to a folder on a disk with room"
+}
+
 # True when folder $1 is the top of its own git work tree: git's files and commit dates are then
 # the project's, not those of a repository the project was merely copied into.
 own_git_checkout() {

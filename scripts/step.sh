@@ -86,11 +86,16 @@ stage() {
     verify) copy_wheels "${WHEELHOUSE}" "${io}/in" "run 'make repair' first" "$(target_wheels)" ;;
   esac
   [[ -d "${TESTS}" ]] || die "no tests at ${TESTS}; set TESTS to the package's test folder"
-  cp -R "${TESTS}" "${io}/tests"
+  into_build cp -R "${TESTS}" "${io}/tests"
   # It may name the tests' requirements (a 'test' dependency group).
-  [[ ! -f pyproject.toml ]] || cp pyproject.toml "${io}/pyproject.toml"
-  cp -R "${root}/docker" "${io}/src/docker"
-  cp "${here}/lib.sh" "${here}/compiled.py" "${io}/src/scripts/"
+  [[ ! -f pyproject.toml ]] || into_build cp pyproject.toml "${io}/pyproject.toml"
+  into_build cp -R "${root}/docker" "${io}/src/docker"
+  into_build cp "${here}/lib.sh" "${here}/compiled.py" "${io}/src/scripts/"
+}
+
+# Run a command that writes into BUILD_DIR, which may be full.
+into_build() {
+  writing_to "${BUILD_DIR}" BUILD_DIR "$@"
 }
 
 # The sdist the wheels are built from, with its build requirements (which scripts/sdist.sh writes
@@ -123,7 +128,7 @@ copy_wheels() {
   # shellcheck disable=SC2206 # the pattern is a glob, matched here
   local wheels=("${from}"/${pattern})
   ((${#wheels[@]} > 0)) || die "no wheels in ${from}; ${hint}"
-  cp "${wheels[@]}" "${to}/"
+  into_build cp "${wheels[@]}" "${to}/"
 }
 
 # Containers carry these labels: anyone finds a checkout's containers with
@@ -193,7 +198,7 @@ run_in_container() {
   [[ "${status}" != "${NO_INPUTS}" ]] || die "the sdist did not reach the container; run make again"
   ((status == 0)) || exit "${status}"
   rm -rf "${io}/out"
-  run "${engine}" cp "${container}:/io/out" "${io}/out"
+  into_build run "${engine}" cp "${container}:/io/out" "${io}/out"
 }
 
 # Wait while all of processes $@ run, looking twenty times a second: the step ends that soon
@@ -347,13 +352,13 @@ main() {
   fi
   BUILD_DIR=$(cd "${BUILD_DIR}" && pwd)
   # This run's own folder: nothing another run (or an interrupted one) left can get in the way.
-  io=$(mktemp -d "${BUILD_DIR}/io-${step/+/-}.XXXXXX")
+  io=$(into_build mktemp -d "${BUILD_DIR}/io-${step/+/-}.XXXXXX")
   stage "${io}"
   if [[ "${engine}" == none ]]; then
     say "${step} on the host (${engine_note:-CONTAINER_ENGINE=none})"
     if [[ "${step}" == wheels* ]]; then
       sdist_ready || exit 1
-      (cd "${BUILT_SDIST%/*}" && cp "${sdist_inputs[@]}" "${io}/in/")
+      (cd "${BUILT_SDIST%/*}" && into_build cp "${sdist_inputs[@]}" "${io}/in/")
     fi
     run_on_host "${io}"
   else

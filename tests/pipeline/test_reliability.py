@@ -96,6 +96,32 @@ def tiny_disk(tmp_path):
     subprocess.run(["umount", str(mountpoint)], check=True)
 
 
+def test_a_full_build_dir_is_named(project, tiny_disk):
+    result = make(project, "CONTAINER_ENGINE=none", f"BUILD_DIR={tiny_disk}/build", check=False)
+    assert_fails_clearly(result, f"cannot write to {tiny_disk}/build: no space left on device; free space")
+
+
+@pytest.fixture
+def read_only(project, tmp_path):
+    """The project seen through a read-only mount, as a checkout on a read-only share is."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        if os.environ.get("CI"):
+            pytest.fail("the read-only test needs root in CI")
+        pytest.skip("mounting needs root")
+    mountpoint = tmp_path / "read-only"
+    mountpoint.mkdir()
+    subprocess.run(["mount", "--bind", str(project), str(mountpoint)], check=True)
+    subprocess.run(["mount", "-o", "remount,bind,ro", str(mountpoint)], check=True)
+    yield mountpoint
+    subprocess.run(["umount", str(mountpoint)], check=True)
+
+
+def test_a_read_only_checkout_is_named(read_only):
+    # Its own tools environment, which goes in BUILD_DIR: the first thing make writes.
+    result = make(read_only, env={"TOOLS": ".build/tools"}, check=False)
+    assert_fails_clearly(result, "cannot write to .build; make it writable, or set TOOLS")
+
+
 @pytest.mark.container
 @pytest.mark.slow
 def test_full_disk_leaves_no_partial_wheel(engine, project, tiny_disk):

@@ -48,7 +48,8 @@ if [[ "${IN_CONTAINER:-0}" == 1 && "${step}" == wheels* ]]; then
   tar -xf - -C "${io}/in" 2>/dev/null || exit "${NO_INPUTS}"
 fi
 build() { "${here}/build.sh" "$(find "${io}/in" -maxdepth 1 -name '*.tar.gz' | head -n 1)" "${io}/out/wheels" "${io}/in/build-requires.txt"; }
-verify() { "${here}/verify.sh" "$1" "${io}/tests" "${requirements}"; }
+# The whole output of tests that printed too much to show, for the step to keep (LOGS_SHOWN there).
+verify() { LOGS_DIR=${io}/out/logs "${here}/verify.sh" "$1" "${io}/tests" "${requirements}"; }
 repair() { "${here}/repair.sh" "$1" "${io}/out/wheelhouse" && verify "${io}/out/wheelhouse"; }
 case "${step}" in
   wheels) build ;;

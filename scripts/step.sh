@@ -145,7 +145,8 @@ run_in_container() {
       die "image ${MANYLINUX_IMAGE} is not here and cannot be pulled; check MANYLINUX, ARCH or MANYLINUX_IMAGE"
   fi
   check_image "${engine}"
-  local envs=(-e IN_CONTAINER=1 -e CACHE_DIR=/cache -e UV_CACHE_DIR=/cache/uv -e PIP_CACHE_DIR=/cache/pip)
+  local envs=(-e IN_CONTAINER=1 -e CACHE_DIR=/cache -e UV_CACHE_DIR=/cache/uv -e PIP_CACHE_DIR=/cache/pip
+    -e "LOGS_SHOWN=${LOGS}")
   for var in PYTHONS FREE_THREADED PRERELEASE TEST_REQUIRES PLAT STRIP SOURCE_DATE_EPOCH JOBS V TIMINGS PYTEST_VERSION; do
     [[ -n "${!var:-}" ]] && envs+=(-e "${var}=${!var}")
   done
@@ -196,7 +197,10 @@ run_in_container() {
   ! make_stopped || exit 143
   ((sdist_failed == 0)) || exit 1
   [[ "${status}" != "${NO_INPUTS}" ]] || die "the sdist did not reach the container; run make again"
-  ((status == 0)) || exit "${status}"
+  if ((status != 0)); then
+    "${engine}" cp "${container}:/io/out/logs" "${LOGS}" >/dev/null 2>&1 || true
+    exit "${status}"
+  fi
   rm -rf "${io}/out"
   into_build run "${engine}" cp "${container}:/io/out" "${io}/out"
 }
@@ -277,7 +281,10 @@ run_on_host() {
   # Tools (uv, auditwheel) from the project's tools environment, after the user's PATH so
   # that python3.X still means the user's interpreters.
   PATH="${PATH}:${TOOLS_BIN:-${BUILD_DIR}/tools/bin}" CACHE_DIR="${BUILD_DIR}/cache" UV_CACHE_DIR="${BUILD_DIR}/cache/uv" \
-    BUILD_ROOT="${TMPDIR:-/tmp}/wheel-build-$(id -u)" "${io}/src/docker/entry.sh" "${step}" "${io}"
+    BUILD_ROOT="${TMPDIR:-/tmp}/wheel-build-$(id -u)" LOGS_SHOWN="${LOGS}" "${io}/src/docker/entry.sh" "${step}" "${io}" || {
+    [[ ! -d "${io}/out/logs" ]] || mv "${io}/out/logs" "${LOGS}"
+    exit 1
+  }
 }
 
 # Move the step's results into place in one go, keeping the last good output until then.
@@ -351,6 +358,9 @@ main() {
     writable_dir "${DIST_DIR}" DIST_DIR
   fi
   BUILD_DIR=$(cd "${BUILD_DIR}" && pwd)
+  # The whole output of the tests that printed more than is shown, from this step's run alone.
+  LOGS=${BUILD_DIR}/logs
+  rm -rf "${LOGS}"
   # This run's own folder: nothing another run (or an interrupted one) left can get in the way.
   io=$(into_build mktemp -d "${BUILD_DIR}/io-${step/+/-}.XXXXXX")
   stage "${io}"

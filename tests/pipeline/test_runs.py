@@ -252,6 +252,24 @@ def test_concurrent_verifies_on_a_fresh_shared_cache_all_pass(built, tmp_path, v
         in_volume(volume, "rm -rf /cache/pytest-*")
 
 
+@pytest.mark.container
+@pytest.mark.slow
+def test_a_test_that_prints_megabytes_shows_its_end_and_keeps_the_whole_in_a_file(built_j2, tmp_path):
+    project = copy_of(built_j2, tmp_path / "project")
+    (project / PACKAGE_TESTS / "test_zz_noisy.py").write_text(
+        "def test_noisy():\n    print('noise ' * 100 + 'x' * 5_000_000)\n    print('line\\n' * 100_000)\n"
+        "    assert False, 'the end of it'\n"
+    )
+    result = make(project, "verify", PYTHONS, check=False)
+    assert result.returncode != 0
+    assert len(result.stderr) < 200_000, result.stderr[:2000]
+    assert "the end of it" in result.stderr
+    (kept,) = re.findall(r"all of it is in (\S+)\)", result.stderr)
+    assert kept.startswith(str(project / ".build"))
+    assert Path(kept).stat().st_size > 5_000_000
+    assert "x" * 5_000_000 in Path(kept).read_text()
+
+
 @pytest.fixture
 def volume():
     """A cache volume of the test's own, new and removed after it."""

@@ -354,9 +354,15 @@ def test_a_signal_to_make_alone_ends_the_run_at_once(engine, project, sig):
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_a_second_make_stops_and_a_killed_ones_container_goes_next_time(engine, project):
+def test_a_second_make_stops_and_a_killed_ones_container_goes_next_time(
+    engine, project, tmp_path, monkeypatch
+):
+    # A temporary folder of the test's own: the killed run's pipe folder is found there.
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
     first = start_make(project)
     read_until(first, "building the wheel")
+    assert list((tmp_path / "tmp").glob("step-stdin.*"))
     second = make(project, PYTHONS, check=False)
     assert "another make" in second.stderr
     assert len(second.stderr.strip().splitlines()) == 1, second.stderr
@@ -364,10 +370,13 @@ def test_a_second_make_stops_and_a_killed_ones_container_goes_next_time(engine, 
     os.killpg(first.pid, signal.SIGKILL)
     first.communicate(timeout=60)
     assert containers(project)
+    assert leftovers(project)
     result = make(project, PYTHONS)
     assert "left behind" in result.stdout, result.stdout
     assert containers(project) == []
     assert len(list((project / "wheelhouse").glob("*.whl"))) == 1
+    assert leftovers(project) == []
+    assert list((tmp_path / "tmp").glob("step-stdin.*")) == []
 
 
 def processes_of(project):

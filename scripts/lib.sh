@@ -103,14 +103,14 @@ writable_dir() {
 }
 
 # Run a command that writes into folder $1, which setting $2 names: a full disk is said in one
-# line with its fix; any other failure in the command's own words. Its output goes on.
+# line with its fix, instead of the command's own words (each file it could not write).
 writing_to() {
-  local dir=$1 setting=$2 said
+  local dir=$1 setting=$2 said status=0
   shift 2
-  { said=$("$@" 2>&1 >&3 3>&-); } 3>&1 && return
-  ! disk_full <<<"${said}" || no_room "${dir}" "${setting}"
-  printf '%s\n' "${said}" >&2
-  return 1
+  { said=$("$@" 2>&1 >&3 3>&-); } 3>&1 || status=$?
+  ((status == 0)) || ! disk_full <<<"${said}" || no_room "${dir}" "${setting}"
+  [[ -z "${said}" ]] || printf '%s\n' "${said}" >&2
+  return "${status}"
 }
 
 # Whether the text on stdin says a disk is full.

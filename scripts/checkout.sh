@@ -3,8 +3,8 @@
 #   scripts/checkout.sh MAKE_PID LOCK NAME=PATH...
 # Each NAME=PATH is a path setting: it must be a name make and the scripts can use, and never this
 # checkout or a folder holding it (make clean and the tools install delete the folders they name).
-# LOCK "lock": hold the checkout's lock (in BUILD_DIR) for as long as process MAKE_PID runs, so
-# that two makes never work in one checkout at once; a second one stops at once.
+# LOCK "lock": hold a lock on the BUILD_DIR folder for as long as process MAKE_PID runs, so that
+# two makes never work in one checkout at once; a second one stops at once.
 set -euo pipefail
 # Physical paths on both sides: reached through a symbolic link, the checkout's logical path
 # would not show that a setting names the folder really holding it.
@@ -30,26 +30,26 @@ check_path() {
   fi
 }
 
-# Take the checkout's lock for make (process $1): BUILD_DIR/make.lock names the make holding it.
-# One that no longer runs (however it ended, kill -9 too), or whose number another process now
-# has, holds it no more: the lock is taken over and what that run left is removed. flock makes
-# the look and the take one step, for makes started at once.
+# Lock the folder itself (no file is added to the checkout), through an open descriptor that a
+# background process keeps while make runs; then remove what an earlier run, killed outright,
+# left (no other make runs in the checkout).
 lock() {
-  local pid=$1 dir=$2 file=$2/make.lock me holder
+  local pid=$1 dir=$2 make
+  command -v flock >/dev/null 2>&1 || return 0
   mkdir -p "${dir}" 2>/dev/null && exec 9<"${dir}" || return 0
-  ! command -v flock >/dev/null 2>&1 || flock --wait 5 9 || true
-  me="${pid} $(process_identity "${pid}")"
-  holder=$(cat "${file}" 2>/dev/null) || true
-  [[ "${holder}" != "${me}" ]] || return 0
-  if [[ -n "${holder}" && "$(process_identity "${holder%% *}")" == "${holder#* }" ]]; then
-    echo "another make is running in this checkout (process ${holder%% *}); wait for it to end, or stop it"
+  # A make that just ended, or was killed, frees the lock within a tenth of a second.
+  if ! flock --wait 1 9; then
+    echo "another make is running in this checkout (it holds ${dir}); wait for it to end, or stop it"
     return
   fi
   remove_leftover_files "${dir}"
-  # A BUILD_DIR that cannot be written is named by the step that needs it.
-  if ! { printf '%s\n' "${me}" >"${file}.$$" && mv "${file}.$$" "${file}"; } 2>/dev/null; then
-    rm -f "${file}.$$"
-  fi
+  make=$(process_identity "${pid}") || return 0
+  (
+    trap '' INT TERM HUP
+    # Not while its number merely exists: a make killed but not yet reaped (a zombie), or a
+    # process given its number since, holds nothing.
+    while [[ "$(process_identity "${pid}")" == "${make}" ]]; do sleep 0.1; done
+  ) </dev/null >/dev/null 2>&1 &
 }
 
 # What a run killed outright (kill -9) left in BUILD_DIR $1: its steps' folders, each with the

@@ -52,7 +52,7 @@ fi
 process_identity() {
   local stat fields
   if [[ -d /proc/self ]]; then
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
     # Its name, in parentheses, may hold blanks: the fields after it are state, ..., start time.
     read -r -a fields <<<"${stat##*) }"
     [[ "${fields[0]}" != Z ]] && printf '%s\n' "${fields[19]}"

@@ -114,6 +114,7 @@ start_sdist() {
 # build failed (which said why).
 sdist_ready() {
   if [[ -n "${sdist_job:-}" ]]; then
+    while_running "${sdist_job}"
     wait "${sdist_job}" || return 1
     sdist_job=""
   fi
@@ -272,6 +273,7 @@ cleanup() {
   fi
   # A build of the sdist still running: the step failed before it was needed.
   [[ -z "${sdist_job:-}" ]] || kill -- "-${sdist_job}" 2>/dev/null || true
+  [[ -z "${host_job:-}" ]] || kill -- "-${host_job}" 2>/dev/null || true
   [[ -z "${io:-}" ]] || rm -rf "${io}"
   [[ -z "${pipe_dir:-}" ]] || rm -rf "${pipe_dir}"
 }
@@ -279,12 +281,20 @@ cleanup() {
 run_on_host() {
   local io=$1
   # Tools (uv, auditwheel) from the project's tools environment, after the user's PATH so
-  # that python3.X still means the user's interpreters.
+  # that python3.X still means the user's interpreters. In the background, in a process group of
+  # its own that cleanup stops whole, and watched as a container is: the step ends as soon as
+  # make is stopped, and a signal's trap runs at once.
   PATH="${PATH}:${TOOLS_BIN:-${BUILD_DIR}/tools/bin}" CACHE_DIR="${BUILD_DIR}/cache" UV_CACHE_DIR="${BUILD_DIR}/cache/uv" \
-    BUILD_ROOT="${TMPDIR:-/tmp}/wheel-build-$(id -u)" LOGS_SHOWN="${LOGS}" "${io}/src/docker/entry.sh" "${step}" "${io}" || {
+    BUILD_ROOT="${TMPDIR:-/tmp}/wheel-build-$(id -u)" LOGS_SHOWN="${LOGS}" setsid "${io}/src/docker/entry.sh" "${step}" "${io}" &
+  host_job=$!
+  while_running "${host_job}"
+  wait "${host_job}" || {
+    host_job=""
     [[ ! -d "${io}/out/logs" ]] || mv "${io}/out/logs" "${LOGS}"
     exit 1
   }
+  host_job=""
+  ! make_stopped || exit 143
 }
 
 # Move the step's results into place in one go, keeping the last good output until then.

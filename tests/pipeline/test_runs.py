@@ -352,6 +352,30 @@ def test_a_signal_to_make_alone_ends_the_run_at_once(engine, project, sig):
     assert list(project.glob("wheelhouse/*")) == []
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_make_alone_ends_a_run_on_the_host_at_once(project, tmp_path, monkeypatch, sig):
+    # As above, with no container: every process of the run has the test's folder in its
+    # command line, its temporary folder there too.
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    (project / PACKAGE_TESTS / "test_zz_long.py").write_text(
+        "import time\n\n\ndef test_takes_long():\n    time.sleep(120)\n"
+    )
+    # Every interpreter found here, whatever PYTHONS start_make names.
+    proc = start_make(project, "CONTAINER_ENGINE=none", "PYTHONS=")
+    read_until(proc, "testing ")
+    time.sleep(1)
+    os.kill(proc.pid, sig)
+    start = time.monotonic()
+    proc.communicate(timeout=60)
+    assert time.monotonic() - start < 10
+    assert proc.returncode != 0
+    time.sleep(2)
+    assert processes_of(tmp_path) == []
+    assert leftovers(project) == []
+
+
 @pytest.mark.container
 @pytest.mark.slow
 def test_a_second_make_stops_and_a_killed_ones_container_goes_next_time(

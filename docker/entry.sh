@@ -50,11 +50,12 @@ fi
 build() { "${here}/build.sh" "$(find "${io}/in" -maxdepth 1 -name '*.tar.gz' | head -n 1)" "${io}/out/wheels" "${io}/in/build-requires.txt"; }
 # The wheels' hashes are taken before their tests run and compared after: what leaves the step
 # is byte for byte what was repaired, whatever the tests did. Kept in memory, where no test
-# reaches (on the host the tests run as the user, who can write to the files).
+# reaches (on the host the tests run as the user, who can write to the files). The whole output
+# of tests that printed too much to show goes to LOGS_DIR, for the step to keep (LOGS_SHOWN there).
 verify() {
   local before after changed
   before=$(wheel_sums "$1") || exit 1
-  "${here}/verify.sh" "$1" "${io}/tests" "${requirements}" || exit 1
+  LOGS_DIR=${io}/out/logs "${here}/verify.sh" "$1" "${io}/tests" "${requirements}" || exit 1
   after=$(wheel_sums "$1") || exit 1
   if [[ "${after}" != "${before}" ]]; then
     changed=$({ diff <(echo "${before}") <(echo "${after}") || true; } | sed -n 's|^[<>] [0-9a-f]*  .*/||p' | sort -u | paste -sd' ')

@@ -118,6 +118,21 @@ unmet() {
   echo "the tests' requirements (TEST_REQUIRES, the 'test' dependency group) cannot be installed under ${tag} from wheels (output above); correct them, or choose versions published as wheels" >"${root}/why"
 }
 
+# Print the log $2 of the check under tag $1, each line prefixed with the tag. A long one (a test
+# may print megabytes, under every interpreter) only by its end, its lines cut short: it is kept
+# whole in LOGS_DIR, which the step's caller finds at LOGS_SHOWN.
+SHOWN_LINES=200 SHOWN_WIDTH=500
+show_failed() {
+  local tag=$1 log=$2
+  if (($(wc -c <"${log}") > 32768)) && [[ -n "${LOGS_DIR:-}" ]] && mkdir -p "${LOGS_DIR}" &&
+    cp "${log}" "${LOGS_DIR}/${tag}.log"; then
+    echo "(too long to show whole: its last ${SHOWN_LINES} lines, cut at ${SHOWN_WIDTH} characters; all of it is in ${LOGS_SHOWN:-${LOGS_DIR}}/${tag}.log)"
+    tail -n "${SHOWN_LINES}" "${log}" | cut -c "1-${SHOWN_WIDTH}"
+  else
+    cat "${log}"
+  fi | sed "s/^/  ${tag}: /"
+}
+
 # The one-line reason the checks of the tags given failed, for die.
 failure() {
   local tag module logs=()
@@ -170,7 +185,7 @@ main() {
     if [[ "${rc}" == 0 ]]; then
       say "  ${tag}: $(tail -n 1 "${VERIFY_ROOT}/${tag}.log")"
     else
-      sed "s/^/  ${tag}: /" "${VERIFY_ROOT}/${tag}.log" >&2
+      show_failed "${tag}" "${VERIFY_ROOT}/${tag}.log" >&2
       failed+=("${tag}")
       # pytest's own status when it collected no test at all.
       [[ "${rc}" != 5 ]] || empty+=("${tag}")

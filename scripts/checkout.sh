@@ -6,8 +6,11 @@
 # LOCK "lock": hold a lock on the BUILD_DIR folder for as long as process MAKE_PID runs, so that
 # two makes never work in one checkout at once; a second one stops at once.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Physical paths on both sides: reached through a symbolic link, the checkout's logical path
+# would not show that a setting names the folder really holding it.
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 root=$(dirname "${here}")
+source "${here}/lib.sh"
 
 # Characters make treats as syntax in file names (blanks, :, #, %, ;, wildcards) or that a
 # shell would read in an unquoted word.
@@ -28,9 +31,10 @@ check_path() {
 }
 
 # Lock the folder itself (no file is added to the checkout), through an open descriptor that a
-# background process keeps until make ends.
+# background process keeps while make runs; then remove what an earlier run, killed outright,
+# left (no other make runs in the checkout).
 lock() {
-  local pid=$1 dir=$2
+  local pid=$1 dir=$2 make
   command -v flock >/dev/null 2>&1 || return 0
   mkdir -p "${dir}" 2>/dev/null && exec 9<"${dir}" || return 0
   # A make that just ended, or was killed, frees the lock within a tenth of a second.
@@ -38,10 +42,25 @@ lock() {
     echo "another make is running in this checkout (it holds ${dir}); wait for it to end, or stop it"
     return
   fi
+  remove_leftover_files "${dir}"
+  make=$(process_identity "${pid}") || return 0
   (
     trap '' INT TERM HUP
-    while kill -0 "${pid}" 2>/dev/null; do sleep 0.1; done
+    # Not while its number merely exists: a make killed but not yet reaped (a zombie), or a
+    # process given its number since, holds nothing.
+    while [[ "$(process_identity "${pid}")" == "${make}" ]]; do sleep 0.1; done
   ) </dev/null >/dev/null 2>&1 &
+}
+
+# What a run killed outright (kill -9) left in BUILD_DIR $1: its steps' folders, each with the
+# pipe folder in the system's temporary folder it links to (scripts/step.sh), and the sdist's.
+remove_leftover_files() {
+  local left pipes
+  for left in "$1"/io-*; do
+    pipes=$(readlink "${left}/stdin" 2>/dev/null) && [[ "${pipes##*/}" == step-stdin.* ]] && rm -rf "${pipes}"
+    rm -rf "${left}"
+  done
+  rm -rf "$1"/sdist-src.* "$1"/sdist-out.*
 }
 
 main() {

@@ -47,6 +47,20 @@ if [[ "${TIMINGS:-0}" == 1 ]]; then
   exec {TIMINGS_FD}>&2
 fi
 
+# Print what tells process $1 from any other that had or will have its number: when it started.
+# Fails when it no longer runs, or is a zombie (killed, not yet reaped: kill -0 still finds it).
+process_identity() {
+  local stat fields
+  if [[ -d /proc/self ]]; then
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+    # Its name, in parentheses, may hold blanks: the fields after it are state, ..., start time.
+    read -r -a fields <<<"${stat##*) }"
+    [[ "${fields[0]}" != Z ]] && printf '%s\n' "${fields[19]}"
+  else
+    stat=$(ps -o stat=,lstart= -p "$1" 2>/dev/null) && [[ "${stat}" != Z* ]] && printf '%s\n' "${stat#* }"
+  fi
+}
+
 # Seconds since the epoch, with a fraction: bash 5's clock, else GNU date (bash 4 images).
 now() {
   if [[ -n "${EPOCHREALTIME:-}" ]]; then
@@ -86,6 +100,26 @@ show_log() {
 writable_dir() {
   mkdir -p "$1" 2>/dev/null && [[ -w "$1" ]] ||
     die "cannot write to $1; make it writable, or set $2 to another folder"
+}
+
+# Run a command that writes into folder $1, which setting $2 names: a full disk is said in one
+# line with its fix, instead of the command's own words (each file it could not write).
+writing_to() {
+  local dir=$1 setting=$2 said status=0
+  shift 2
+  { said=$("$@" 2>&1 >&3 3>&-); } 3>&1 || status=$?
+  ((status == 0)) || ! disk_full <<<"${said}" || no_room "${dir}" "${setting}"
+  [[ -z "${said}" ]] || printf '%s\n' "${said}" >&2
+  return "${status}"
+}
+
+# Whether the text on stdin says a disk is full.
+disk_full() {
+  grep -qiE "no space left on device|disk quota exceeded"
+}
+
+no_room() {
+  die "cannot write to $1: no space left on device; free space there, or set $2 to a folder on a disk with room"
 }
 
 # True when folder $1 is the top of its own git work tree: git's files and commit dates are then

@@ -82,8 +82,11 @@ quote = '$(subst ','\'',$(1))'
 # Make's process: the lock below lasts as long as it, and this run's containers carry it.
 MAKE_PID := $(shell echo $$PPID)
 # Refuse a path setting make or the scripts cannot use, and let one run at a time work in the
-# checkout (these goals read it only); both before anything runs, with one line.
-LOCK := $(if $(filter-out help config lint test test-all index-start index-stop,$(or $(MAKECMDGOALS),all)),lock)
+# checkout (these goals read it only, as make -n and -q do: they change nothing, not even by
+# making BUILD_DIR for the lock); both before anything runs, with one line.
+MAKE_SWITCHES := $(firstword -$(MAKEFLAGS))
+SHOW_ONLY := $(findstring n,$(MAKE_SWITCHES))$(findstring q,$(MAKE_SWITCHES))
+LOCK := $(if $(SHOW_ONLY),,$(if $(filter-out help config lint test test-all index-start index-stop,$(or $(MAKECMDGOALS),all)),lock))
 CHECKOUT_ERROR := $(shell scripts/checkout.sh $(MAKE_PID) '$(LOCK)' \
   BUILD_DIR=$(call quote,$(BUILD_DIR)) TOOLS=$(call quote,$(TOOLS)) \
   DIST_DIR=$(call quote,$(DIST_DIR)) WHEELHOUSE=$(call quote,$(WHEELHOUSE)))

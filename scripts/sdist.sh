@@ -13,6 +13,18 @@ root=$(dirname "${here}")
 
 outdir=${1:?usage: scripts/sdist.sh OUTDIR}
 
+# Started by scripts/step.sh in a process group of its own, which a kill of make's whole group
+# (kill -9, no cleanup) does not reach: the build then ends when make (MAKE_PID) does, rather than
+# write an sdist, of a source maybe changed since, after make is gone.
+end_with_make() {
+  local make
+  make=$(process_identity "${MAKE_PID}") || make=gone
+  while [[ "$(process_identity "${MAKE_PID}")" == "${make}" ]]; do
+    sleep 0.2
+  done
+  kill -TERM -- "-$$"
+}
+
 python=${TOOLS_BIN:-${root}/.build/tools/bin}/python
 "${python}" -c '' 2>/dev/null ||
   die "the tools' Python (${python}) does not run; remove ${python%/bin/python} and run make again, which installs the tools afresh"
@@ -27,12 +39,32 @@ writable_dir "${outdir}" BUILD_DIR
 export SOURCE_DATE_EPOCH
 build_dir=$(cd "${BUILD_DIR}" && pwd)
 # Folders of this run alone, gone however it ends.
-src=$(mktemp -d "${build_dir}/sdist-src.XXXXXX")
-tmp=$(mktemp -d "${build_dir}/sdist-out.XXXXXX")
+src=$(writing_to "${BUILD_DIR}" BUILD_DIR mktemp -d "${build_dir}/sdist-src.XXXXXX")
+tmp=$(writing_to "${BUILD_DIR}" BUILD_DIR mktemp -d "${build_dir}/sdist-out.XXXXXX")
+watcher=""
+if [[ -n "${MAKE_PID:-}" && "$(ps -o pgid= -p "$$" | tr -d ' ')" == "$$" ]]; then
+  end_with_make </dev/null >/dev/null 2>&1 &
+  # shellcheck disable=SC2034 # stopped by the exit trap
+  watcher=$!
+fi
 # shellcheck disable=SC2016 # expanded when the script ends
-on_exit 'rm -rf "${src}" "${tmp}" "${tmp}.log"'
+on_exit 'rm -rf "${src}" "${tmp}" "${tmp}.log" "${tmp}.files"; [[ -z "${watcher}" ]] || kill "${watcher}" 2>/dev/null || true'
 
-(cd "${root}" && "${here}/source_files.sh" | tar --null --files-from=- -cf -) | tar -xf - -C "${src}"
+(cd "${root}" && "${here}/source_files.sh") | writing_to "${BUILD_DIR}" BUILD_DIR tee "${tmp}.files" >/dev/null
+# No sdist or wheel holds a file name that is not UTF-8: setuptools leaves such a file out, and
+# says so only with V=1.
+not_utf8=$("${python}" -c '
+import sys
+for name in open(sys.argv[1], "rb").read().split(b"\0"):
+    try:
+        name.decode()
+    except UnicodeDecodeError:
+        print(name.decode(errors="backslashreplace"))
+        break
+' "${tmp}.files")
+[[ -z "${not_utf8}" ]] ||
+  die "the file name ${not_utf8} is not UTF-8, and the sdist would leave it out; rename it (git mv) to a UTF-8 name"
+(cd "${root}" && tar --null --files-from="${tmp}.files" -cf -) | writing_to "${BUILD_DIR}" BUILD_DIR tar -xf - -C "${src}"
 find "${src}" -exec touch --no-dereference --date="@${SOURCE_DATE_EPOCH}" {} +
 
 say "building the sdist"
@@ -44,6 +76,7 @@ if ! (
     build_dist --sdist "${python}" . "${tmp}" "${tmp}.log" "${tmp}/build-requires.txt"
 ); then
   tail -n 20 "${tmp}.log" >&2
+  ! disk_full <"${tmp}.log" || no_room "${BUILD_DIR}" BUILD_DIR
   # The build backend's own reason, when it gave one, rather than the frontend's summary.
   why=$(grep -E '^error: ' "${tmp}.log" | grep -v '^error: Failed to build' | tail -n 1 || true)
   [[ -n "${why}" ]] && die "building the sdist failed: ${why#error: }"

@@ -86,11 +86,16 @@ stage() {
     verify) copy_wheels "${WHEELHOUSE}" "${io}/in" "run 'make repair' first" "$(target_wheels)" ;;
   esac
   [[ -d "${TESTS}" ]] || die "no tests at ${TESTS}; set TESTS to the package's test folder"
-  cp -R "${TESTS}" "${io}/tests"
+  into_build cp -R "${TESTS}" "${io}/tests"
   # It may name the tests' requirements (a 'test' dependency group).
-  [[ ! -f pyproject.toml ]] || cp pyproject.toml "${io}/pyproject.toml"
-  cp -R "${root}/docker" "${io}/src/docker"
-  cp "${here}/lib.sh" "${here}/compiled.py" "${io}/src/scripts/"
+  [[ ! -f pyproject.toml ]] || into_build cp pyproject.toml "${io}/pyproject.toml"
+  into_build cp -R "${root}/docker" "${io}/src/docker"
+  into_build cp "${here}/lib.sh" "${here}/compiled.py" "${io}/src/scripts/"
+}
+
+# Run a command that writes into BUILD_DIR, which may be full.
+into_build() {
+  writing_to "${BUILD_DIR}" BUILD_DIR "$@"
 }
 
 # The sdist the wheels are built from, with its build requirements (which scripts/sdist.sh writes
@@ -100,6 +105,7 @@ start_sdist() {
   [[ "${step}" == wheels* && "${SDIST_STALE:-0}" == 1 ]] || return 0
   # A process group of its own, which cleanup stops whole (uv and the backend too): a
   # background job ignores Ctrl-C, and would finish an sdist of a source already changed.
+  # Out of reach of a kill of make's whole group too: scripts/sdist.sh then ends by itself.
   setsid "${here}/sdist.sh" "${BUILT_SDIST%/*}" &
   sdist_job=$!
 }
@@ -108,6 +114,7 @@ start_sdist() {
 # build failed (which said why).
 sdist_ready() {
   if [[ -n "${sdist_job:-}" ]]; then
+    while_running "${sdist_job}"
     wait "${sdist_job}" || return 1
     sdist_job=""
   fi
@@ -122,7 +129,7 @@ copy_wheels() {
   # shellcheck disable=SC2206 # the pattern is a glob, matched here
   local wheels=("${from}"/${pattern})
   ((${#wheels[@]} > 0)) || die "no wheels in ${from}; ${hint}"
-  cp "${wheels[@]}" "${to}/"
+  into_build cp "${wheels[@]}" "${to}/"
 }
 
 # Containers carry these labels: anyone finds a checkout's containers with
@@ -130,7 +137,7 @@ copy_wheels() {
 LABEL=manylinux-build
 
 run_in_container() {
-  local io=$1 var attached
+  local io=$1 var
   container=build-${step/+/-}-$$-${RANDOM}
   remove_leftovers
   if ! "${engine}" image inspect "${MANYLINUX_IMAGE}" >/dev/null 2>&1; then
@@ -139,7 +146,8 @@ run_in_container() {
       die "image ${MANYLINUX_IMAGE} is not here and cannot be pulled; check MANYLINUX, ARCH or MANYLINUX_IMAGE"
   fi
   check_image "${engine}"
-  local envs=(-e IN_CONTAINER=1 -e CACHE_DIR=/cache -e UV_CACHE_DIR=/cache/uv -e PIP_CACHE_DIR=/cache/pip)
+  local envs=(-e IN_CONTAINER=1 -e CACHE_DIR=/cache -e UV_CACHE_DIR=/cache/uv -e PIP_CACHE_DIR=/cache/pip
+    -e "LOGS_SHOWN=${LOGS}")
   for var in PYTHONS FREE_THREADED PRERELEASE REQUIRES_PYTHON TEST_REQUIRES PLAT STRIP SOURCE_DATE_EPOCH JOBS V TIMINGS \
     PYTEST_VERSION CACHE_VOLUME; do
     [[ -n "${!var:-}" ]] && envs+=(-e "${var}=${!var}")
@@ -171,6 +179,9 @@ run_in_container() {
       die "cannot write to ${TMPDIR:-/tmp}; set TMPDIR to a writable local folder"
     input=${pipe_dir}/sdist
     mkfifo "${input}" || die "cannot make a pipe in ${pipe_dir}; set TMPDIR to a local folder"
+    # Linked from the IO folder, so that the next make removes both when this one is killed
+    # outright (scripts/checkout.sh).
+    ln -s "${pipe_dir}" "${io}/stdin"
   fi
   run "${engine}" start --attach --interactive "${container}" <"${input}" &
   attached=$!
@@ -190,11 +201,17 @@ run_in_container() {
   fi
   while_running "${attached}"
   wait "${attached}" || status=$?
+  attached=""
+  # Stopped while the container ended: nothing is copied out or published.
+  ! make_stopped || exit 143
   ((sdist_failed == 0)) || exit 1
   [[ "${status}" != "${NO_INPUTS}" ]] || die "the sdist did not reach the container; run make again"
-  ((status == 0)) || exit "${status}"
+  if ((status != 0)); then
+    "${engine}" cp "${container}:/io/out/logs" "${LOGS}" >/dev/null 2>&1 || true
+    exit "${status}"
+  fi
   rm -rf "${io}/out"
-  run "${engine}" cp "${container}:/io/out" "${io}/out"
+  into_build run "${engine}" cp "${container}:/io/out" "${io}/out"
 }
 
 # Wait while all of processes $@ run, looking twenty times a second: the step ends that soon
@@ -256,8 +273,15 @@ cleanup() {
     remove_containers "${container}" ||
       warn "could not remove container ${container}; the next make removes it, or: ${engine} rm --force ${container}"
   fi
+  # The engine's client attached to it (a child of the background shell) ends with it; if the
+  # engine could not remove it, it must not go on holding make's output open.
+  if [[ -n "${attached:-}" ]]; then
+    pkill -KILL -P "${attached}" 2>/dev/null || true
+    kill -KILL "${attached}" 2>/dev/null || true
+  fi
   # A build of the sdist still running: the step failed before it was needed.
   [[ -z "${sdist_job:-}" ]] || kill -- "-${sdist_job}" 2>/dev/null || true
+  [[ -z "${host_job:-}" ]] || kill -- "-${host_job}" 2>/dev/null || true
   [[ -z "${io:-}" ]] || rm -rf "${io}"
   [[ -z "${pipe_dir:-}" ]] || rm -rf "${pipe_dir}"
 }
@@ -265,9 +289,20 @@ cleanup() {
 run_on_host() {
   local io=$1
   # Tools (uv, auditwheel) from the project's tools environment, after the user's PATH so
-  # that python3.X still means the user's interpreters.
+  # that python3.X still means the user's interpreters. In the background, in a process group of
+  # its own that cleanup stops whole, and watched as a container is: the step ends as soon as
+  # make is stopped, and a signal's trap runs at once.
   PATH="${PATH}:${TOOLS_BIN:-${BUILD_DIR}/tools/bin}" CACHE_DIR="${BUILD_DIR}/cache" UV_CACHE_DIR="${BUILD_DIR}/cache/uv" \
-    BUILD_ROOT="${TMPDIR:-/tmp}/wheel-build-$(id -u)" "${io}/src/docker/entry.sh" "${step}" "${io}"
+    BUILD_ROOT="${TMPDIR:-/tmp}/wheel-build-$(id -u)" LOGS_SHOWN="${LOGS}" setsid "${io}/src/docker/entry.sh" "${step}" "${io}" &
+  host_job=$!
+  while_running "${host_job}"
+  wait "${host_job}" || {
+    host_job=""
+    [[ ! -d "${io}/out/logs" ]] || mv "${io}/out/logs" "${LOGS}"
+    exit 1
+  }
+  host_job=""
+  ! make_stopped || exit 143
 }
 
 # Move the step's results into place in one go, keeping the last good output until then.
@@ -344,14 +379,17 @@ main() {
     writable_dir "${DIST_DIR}" DIST_DIR
   fi
   BUILD_DIR=$(cd "${BUILD_DIR}" && pwd)
+  # The whole output of the tests that printed more than is shown, from this step's run alone.
+  LOGS=${BUILD_DIR}/logs
+  rm -rf "${LOGS}"
   # This run's own folder: nothing another run (or an interrupted one) left can get in the way.
-  io=$(mktemp -d "${BUILD_DIR}/io-${step/+/-}.XXXXXX")
+  io=$(into_build mktemp -d "${BUILD_DIR}/io-${step/+/-}.XXXXXX")
   stage "${io}"
   if [[ "${engine}" == none ]]; then
     say "${step} on the host (${engine_note:-CONTAINER_ENGINE=none})"
     if [[ "${step}" == wheels* ]]; then
       sdist_ready || exit 1
-      (cd "${BUILT_SDIST%/*}" && cp "${sdist_inputs[@]}" "${io}/in/")
+      (cd "${BUILT_SDIST%/*}" && into_build cp "${sdist_inputs[@]}" "${io}/in/")
     fi
     run_on_host "${io}"
   else

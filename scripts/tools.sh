@@ -141,6 +141,8 @@ main() {
     kill -0 "${old##*-}" 2>/dev/null && [[ "$(ps -o stat= -p "${old##*-}" 2>/dev/null)" != Z* ]] ||
       rm -rf "${old}"
   done
+  # A read-only checkout (or a full disk) is named as such, not as the install's failure.
+  writable_dir "$(dirname "${venv}")" TOOLS
   say "installing the pinned tools (${todo[*]}) into ${venv}"
   if "${venv}/bin/python" -c '' 2>/dev/null && [[ -x "${venv}/bin/uv" ]]; then
     install_groups "${venv}/bin/uv" "${venv}" "${todo[@]}" || fail

@@ -5,6 +5,7 @@ import platform
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import uuid
@@ -62,6 +63,11 @@ for _name in {
 # Every project the tests build, renamed copies and forks too, shares the cache volume this
 # project's own make uses by default, so that none starts with an empty cache.
 os.environ.setdefault("CACHE_VOLUME", f"{PACKAGE}-build-cache")
+# A process started with SIGINT ignored (a background job of a script: CI runners start so)
+# passes that on, and make then ignores SIGINT for good: the makes the tests start, and
+# interrupt, take SIGINT as those of a terminal do.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # The template's machinery, which every project built from it carries unchanged.
 MACHINERY = ["scripts", "docker"]

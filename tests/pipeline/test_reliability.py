@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import template
-from conftest import ROOT, VERSION, make, metadata, set_version, tools_dir, tracked_files, wheels
+from conftest import PACKAGE, ROOT, VERSION, make, metadata, set_version, tools_dir, tracked_files, wheels
 
 OUTPUTS = ("wheelhouse", "dist")
 
@@ -63,6 +63,14 @@ def test_broken_metadata_is_named(project, edit, message):
     assert not (project / "dist").exists()
 
 
+def test_a_file_name_that_is_not_utf8_is_named_not_left_out_of_the_sdist(project):
+    # Latin-1, as an old archive or a Windows share may give it; setuptools skips it quietly.
+    (project / PACKAGE / os.fsdecode(b"caf\xe9.py")).write_text("")
+    result = make(project, "sdist", check=False)
+    assert_fails_clearly(result, f"{PACKAGE}/caf\\xe9.py is not UTF-8")
+    assert not (project / "dist").exists()
+
+
 def test_verify_with_nothing_built_says_what_to_run(project):
     result = make(project, "verify", "CONTAINER_ENGINE=none", check=False)
     assert_fails_clearly(result, "run 'make repair' first")
@@ -85,7 +93,42 @@ def tiny_disk(tmp_path):
     mountpoint.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mountpoint)], check=True)
     yield mountpoint
+    unmount(mountpoint)
+
+
+def unmount(mountpoint):
+    """Unmount, once the keeper of a lock there has seen its make end (a tenth of a second)."""
+    for _ in range(20):
+        if subprocess.run(["umount", str(mountpoint)], capture_output=True).returncode == 0:
+            return
+        time.sleep(0.1)
     subprocess.run(["umount", str(mountpoint)], check=True)
+
+
+def test_a_full_build_dir_is_named(project, tiny_disk):
+    result = make(project, "CONTAINER_ENGINE=none", f"BUILD_DIR={tiny_disk}/build", check=False)
+    assert_fails_clearly(result, f"cannot write to {tiny_disk}/build: no space left on device; free space")
+
+
+@pytest.fixture
+def read_only(project, tmp_path):
+    """The project seen through a read-only mount, as a checkout on a read-only share is."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        if os.environ.get("CI"):
+            pytest.fail("the read-only test needs root in CI")
+        pytest.skip("mounting needs root")
+    mountpoint = tmp_path / "read-only"
+    mountpoint.mkdir()
+    subprocess.run(["mount", "--bind", str(project), str(mountpoint)], check=True)
+    subprocess.run(["mount", "-o", "remount,bind,ro", str(mountpoint)], check=True)
+    yield mountpoint
+    unmount(mountpoint)
+
+
+def test_a_read_only_checkout_is_named(read_only):
+    # Its own tools environment, which goes in BUILD_DIR: the first thing make writes.
+    result = make(read_only, env={"TOOLS": ".build/tools"}, check=False)
+    assert_fails_clearly(result, "cannot write to .build; make it writable, or set TOOLS")
 
 
 @pytest.mark.container

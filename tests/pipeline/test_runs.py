@@ -112,6 +112,32 @@ def test_clean_never_deletes_the_checkout_or_what_holds_it(project, value):
     assert (project / "Makefile").exists()
 
 
+def test_clean_never_deletes_what_holds_a_checkout_reached_through_a_symbolic_link(tmp_path):
+    # lnk -> real, the checkout at real/proj, make run from lnk/proj as a shell there runs it
+    # (its PWD the logical path): real is the folder holding the checkout all the same.
+    real = tmp_path / "real"
+    fresh_copy(real / "proj")
+    (tmp_path / "lnk").symlink_to(real)
+    here = tmp_path / "lnk" / "proj"
+    for value in (real, real / "proj", tmp_path / "lnk"):
+        result = subprocess.run(
+            ["make", "--no-print-directory", "clean", f"BUILD_DIR={value}"],
+            cwd=here,
+            env={**os.environ, "PWD": str(here), "TOOLS": str(tools_dir())},
+            capture_output=True,
+            text=True,
+        )
+        one_line(result, "is this checkout or a folder holding it")
+        assert (real / "proj" / "Makefile").exists()
+
+
+@pytest.mark.parametrize("flag", ["-n", "-q", "--dry-run", "-kn"])
+def test_make_n_and_q_write_nothing(project, flag):
+    before = sorted(p.name for p in project.iterdir())
+    make(project, flag, check=False)
+    assert sorted(p.name for p in project.iterdir()) == before
+
+
 def test_clean_keeps_other_projects_files_in_a_shared_wheelhouse(project, tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()
@@ -250,6 +276,24 @@ def tar_of(folder):
 
 @pytest.mark.container
 @pytest.mark.slow
+def test_a_test_that_prints_megabytes_shows_its_end_and_keeps_the_whole_in_a_file(built_j2, tmp_path):
+    project = copy_of(built_j2, tmp_path / "project")
+    (project / PACKAGE_TESTS / "test_zz_noisy.py").write_text(
+        "def test_noisy():\n    print('noise ' * 100 + 'x' * 5_000_000)\n    print('line\\n' * 100_000)\n"
+        "    assert False, 'the end of it'\n"
+    )
+    result = make(project, "verify", PYTHONS, check=False)
+    assert result.returncode != 0
+    assert len(result.stderr) < 200_000, result.stderr[:2000]
+    assert "the end of it" in result.stderr
+    (kept,) = re.findall(r"all of it is in (\S+)\)", result.stderr)
+    assert kept.startswith(str(project / ".build"))
+    assert Path(kept).stat().st_size > 5_000_000
+    assert "x" * 5_000_000 in Path(kept).read_text()
+
+
+@pytest.mark.container
+@pytest.mark.slow
 def test_bytecode_of_the_interpreters_and_pytest_is_kept_and_a_runs_own_is_not(built_j2, tmp_path, volume):
     project = copy_of(built_j2, tmp_path / "project")
     make(project, "verify", PYTHONS, f"CACHE_VOLUME={volume}")
@@ -329,11 +373,41 @@ def test_a_signal_to_make_alone_ends_the_run_at_once(engine, project, sig):
     assert list(project.glob("wheelhouse/*")) == []
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_make_alone_ends_a_run_on_the_host_at_once(project, tmp_path, monkeypatch, sig):
+    # As above, with no container: every process of the run has the test's folder in its
+    # command line, its temporary folder there too.
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    (project / PACKAGE_TESTS / "test_zz_long.py").write_text(
+        "import time\n\n\ndef test_takes_long():\n    time.sleep(120)\n"
+    )
+    # Every interpreter found here, whatever PYTHONS start_make names.
+    proc = start_make(project, "CONTAINER_ENGINE=none", "PYTHONS=")
+    read_until(proc, "testing ")
+    time.sleep(1)
+    os.kill(proc.pid, sig)
+    start = time.monotonic()
+    proc.communicate(timeout=60)
+    assert time.monotonic() - start < 10
+    assert proc.returncode != 0
+    time.sleep(2)
+    assert processes_of(tmp_path) == []
+    assert leftovers(project) == []
+
+
 @pytest.mark.container
 @pytest.mark.slow
-def test_a_second_make_stops_and_a_killed_ones_container_goes_next_time(engine, project):
+def test_a_second_make_stops_and_a_killed_ones_container_goes_next_time(
+    engine, project, tmp_path, monkeypatch
+):
+    # A temporary folder of the test's own: the killed run's pipe folder is found there.
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
     first = start_make(project)
     read_until(first, "building the wheel")
+    assert list((tmp_path / "tmp").glob("step-stdin.*"))
     second = make(project, PYTHONS, check=False)
     assert "another make" in second.stderr
     assert len(second.stderr.strip().splitlines()) == 1, second.stderr
@@ -341,10 +415,53 @@ def test_a_second_make_stops_and_a_killed_ones_container_goes_next_time(engine, 
     os.killpg(first.pid, signal.SIGKILL)
     first.communicate(timeout=60)
     assert containers(project)
+    assert leftovers(project)
     result = make(project, PYTHONS)
     assert "left behind" in result.stdout, result.stdout
     assert containers(project) == []
     assert len(list((project / "wheelhouse").glob("*.whl"))) == 1
+    assert leftovers(project) == []
+    assert list((tmp_path / "tmp").glob("step-stdin.*")) == []
+
+
+def processes_of(project):
+    """The processes running a script of the project (their command line names its folder)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(project).encode() in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("whole_group", [True, False], ids=["make-and-its-group", "make-alone"])
+@pytest.mark.slow
+def test_after_a_kill_9_nothing_of_the_run_goes_on_and_the_next_make_cleans_up(project, whole_group):
+    # Many files make the sdist's copy of the source last a few seconds: the kill finds it running.
+    bulk = project / "bulk"
+    bulk.mkdir()
+    for n in range(30000):
+        (bulk / str(n)).touch()
+    proc = start_make(project, "CONTAINER_ENGINE=none")
+    deadline = time.monotonic() + 60
+    while not list(project.glob(".build/sdist-src.*")):
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    if whole_group:
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        os.kill(proc.pid, signal.SIGKILL)
+    # Not reaped yet, as a parent busy elsewhere leaves it: kill -0 still finds it.
+    time.sleep(5)
+    assert processes_of(project) == []
+    assert list(project.glob(".build/sdist/*")) == []
+    result = make(project, "sdist", PYTHONS)
+    proc.communicate(timeout=60)
+    assert "another make" not in result.stderr
+    assert leftovers(project) == []
 
 
 # ---- engines ---------------------------------------------------------------------------------

@@ -286,7 +286,8 @@ def test_a_test_that_prints_megabytes_shows_its_end_and_keeps_the_whole_in_a_fil
     assert result.returncode != 0
     assert len(result.stderr) < 200_000, result.stderr[:2000]
     assert "the end of it" in result.stderr
-    (kept,) = re.findall(r"all of it is in (\S+)\)", result.stderr)
+    shown = "(too long to show whole: its last 200 lines, cut at 500 characters; all of it is in "
+    (kept,) = re.findall(rf"{re.escape(shown)}(\S+)\)", result.stderr)
     assert kept.startswith(str(project / ".build"))
     assert Path(kept).stat().st_size > 5_000_000
     assert "x" * 5_000_000 in Path(kept).read_text()

@@ -292,8 +292,12 @@ run_on_host() {
   # that python3.X still means the user's interpreters. In the background, in a process group of
   # its own that cleanup stops whole, and watched as a container is: the step ends as soon as
   # make is stopped, and a signal's trap runs at once.
+  # The build path is fixed, as in a container, but one a checkout: two checkouts' builds on one
+  # host would otherwise delete each other's (the checkout's lock keeps its own runs apart).
+  local build_root
+  build_root="${TMPDIR:-/tmp}/wheel-build-$(id -u)-$(pwd -P | cksum | cut -d' ' -f1)"
   PATH="${PATH}:${TOOLS_BIN:-${BUILD_DIR}/tools/bin}" CACHE_DIR="${BUILD_DIR}/cache" UV_CACHE_DIR="${BUILD_DIR}/cache/uv" \
-    BUILD_ROOT="${TMPDIR:-/tmp}/wheel-build-$(id -u)" LOGS_SHOWN="${LOGS}" setsid "${io}/src/docker/entry.sh" "${step}" "${io}" &
+    BUILD_ROOT="${build_root}" LOGS_SHOWN="${LOGS}" setsid "${io}/src/docker/entry.sh" "${step}" "${io}" &
   host_job=$!
   while_running "${host_job}"
   wait "${host_job}" || {

@@ -8,11 +8,23 @@ import signal
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import template
-from conftest import PACKAGE, ROOT, VERSION, make, metadata, set_version, tools_dir, tracked_files, wheels
+from conftest import (
+    PACKAGE,
+    ROOT,
+    VERSION,
+    fresh_copy,
+    make,
+    metadata,
+    set_version,
+    tools_dir,
+    tracked_files,
+    wheels,
+)
 
 OUTPUTS = ("wheelhouse", "dist")
 
@@ -139,6 +151,21 @@ def test_full_disk_leaves_no_partial_wheel(engine, project, tiny_disk):
     result = make(project, f"WHEELHOUSE={tiny_disk}", check=False)
     assert_fails_clearly(result, f"to {tiny_disk} (disk full?)")
     assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler"]
+
+
+@pytest.mark.slow
+def test_two_checkouts_build_on_the_host_at_once(project, tmp_path):
+    """Each checkout's build has a fixed path of its own: one shared by all would be deleted by
+    the other build under its feet."""
+    other = fresh_copy(tmp_path / "other")
+    with ThreadPoolExecutor(2) as pool:
+        runs = [
+            pool.submit(make, p, "wheels", "CONTAINER_ENGINE=none", check=False) for p in (project, other)
+        ]
+        results = [run.result() for run in runs]
+    for checkout, result in zip((project, other), results):
+        assert result.returncode == 0, result.stderr
+        assert wheels(checkout / ".build" / "wheels"), result.stderr
 
 
 @pytest.mark.container

@@ -183,6 +183,10 @@ index-start: | $(call tools,index)
 index-stop:
 	scripts/index.sh stop
 
+.PHONY: develop  ## build the compiled part in place on the host, for pytest against the working tree (BUILD_DIR/develop)
+develop: | $(call tools,make)
+	scripts/develop.sh
+
 .PHONY: test  ## run the project's tests but the slow ones (pytest tests/pipeline; container tests need an engine)
 test: | $(call tools,$(TOOL_GROUPS))
 	$(PYTEST) -m 'not slow' $(PYTEST_ARGS)

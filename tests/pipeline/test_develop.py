@@ -45,7 +45,10 @@ def test_develop_builds_in_place_and_the_package_tests_pass(project):
     assert command[-1] == PACKAGE_TESTS, command
     assert placed(project), "make develop put no compiled file beside the package"
     # Beside the package, ignored: neither a change git shows nor one the sdist could take.
-    assert subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True).stdout == ""
+    assert (
+        subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True).stdout
+        == ""
+    )
     tests = subprocess.run(command, cwd=project, capture_output=True, text=True)
     assert tests.returncode == 0, tests.stdout + tests.stderr
 
@@ -91,3 +94,22 @@ def test_wheels_after_develop_are_those_without(project, tmp_path):
     make(project, "CONTAINER_ENGINE=none")
     assert {p.name: p.read_bytes() for p in (project / "wheelhouse").glob("*.whl")} == without
     assert without
+
+
+def test_clean_removes_what_develop_placed(project):
+    develop(project)
+    assert placed(project)
+    make(project, "clean")
+    assert placed(project) == []
+
+
+def test_clean_removes_nothing_outside_the_package_whatever_the_list_says(project, tmp_path):
+    develop(project)
+    victim = tmp_path / "victim.so"
+    victim.write_text("keep me\n")
+    lists = list((project / ".build").rglob("placed"))
+    assert len(lists) == 1, lists
+    with lists[0].open("a") as listing:
+        listing.write(f"{victim}\n{PACKAGE}/../../{victim.name}\n{PACKAGE}/../../victim.so\n")
+    make(project, "clean")
+    assert victim.read_text() == "keep me\n"

@@ -10,8 +10,7 @@
 # and the wheels never take them). The environment also holds the package's dependencies, pytest
 # (docker/pytest.lock) and the tests' requirements, and imports the package from the checkout: its
 # Python runs TESTS against the working tree.
-# Environment: TOOLS_BIN, TOOLS_PYTHON, BUILD_DIR, PACKAGE, TESTS, TEST_REQUIRES, PYTEST_VERSION,
-# JOBS, V.
+# Environment: TOOLS_BIN, BUILD_DIR, PACKAGE, TESTS, TEST_REQUIRES, PYTEST_VERSION, JOBS, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/lib.sh"
@@ -46,7 +45,7 @@ uv=${TOOLS_BIN:?}/uv
 # there), the tests' requirements, and the package's dependencies, which its metadata names.
 build_requires=$("${TOOLS_BIN}/python" "${here}/project.py" --check --build-requires) || exit 1
 [[ -n "${PACKAGE}" && -d "${package_dir}" ]] ||
-  die "the import package ${PACKAGE} is not in this checkout (nor under src/); set packages in setup.cfg or pyproject.toml, or PACKAGE"
+  die "${PACKAGE:-the package} is not a folder of this checkout, nor of src/; set packages in setup.cfg or pyproject.toml, or PACKAGE"
 pytest=("pytest==${PYTEST_VERSION}")
 ! grep -qx "pytest==${PYTEST_VERSION} \\\\" docker/pytest.lock || pytest=(--require-hashes --requirement docker/pytest.lock)
 tests=$(test_requirements pyproject.toml)
@@ -56,7 +55,8 @@ metadata=setup.py
 [[ -f pyproject.toml ]] && metadata=pyproject.toml
 # The environment is made again when any of it changes.
 wanted=$(
-  printf '%s\n' "${TOOLS_PYTHON:-python3}" "${build_requires}" "${tests}" "${pytest[*]}"
+  "${TOOLS_BIN}/python" -c 'import sys; print(sys.version)'
+  printf '%s\n' "${build_requires}" "${tests}" "${pytest[*]}"
   sha256sum docker/pytest.lock setup.py setup.cfg pyproject.toml 2>/dev/null || true
 )
 
@@ -75,10 +75,10 @@ make_environment() {
   say "making the development environment ${venv}"
   writable_dir "${venv%/*}" BUILD_DIR
   rm -rf "${venv}"
-  run "${uv}" venv --quiet --python "${TOOLS_PYTHON:-python3}" "${venv}" ||
-    die "cannot make ${venv} with TOOLS_PYTHON=${TOOLS_PYTHON:-python3} (output above); set TOOLS_PYTHON to a Python 3.10+"
-  install_requirements ||
-    die "installing the build requirements, pytest, the tests' requirements or the package's dependencies into ${venv} failed (output above); check them in ${metadata} and the Makefile, and the network"
+  # On the tools' Python, which runs: TOOLS_PYTHON's.
+  if ! run "${uv}" venv --quiet --python "${TOOLS_BIN}/python" "${venv}" || ! install_requirements; then
+    die "installing the build requirements, pytest, the tests' requirements or the package's dependencies into ${venv} failed (output above); check them (TEST_REQUIRES, ${metadata}) and the network"
+  fi
   # The package is imported from the checkout, as with an editable install; the package's tests
   # may look for this file to tell this environment from an installed wheel's.
   "${venv}/bin/python" -c 'import sys, sysconfig; open(sysconfig.get_path("purelib") + "/_develop_checkout.pth", "w").write(sys.argv[1] + "\n")' \

@@ -113,3 +113,44 @@ def test_clean_removes_nothing_outside_the_package_whatever_the_list_says(projec
         listing.write(f"{victim}\n{PACKAGE}/../../{victim.name}\n{PACKAGE}/../../victim.so\n")
     make(project, "clean")
     assert victim.read_text() == "keep me\n"
+
+
+# ---- what goes wrong, in one line -----------------------------------------------------------
+
+
+def develop_error(result):
+    """The one error line of a failed make develop, without its prefix."""
+    assert result.returncode != 0, result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.startswith("develop: error: ")]
+    assert len(lines) == 1, result.stderr
+    return lines[0].removeprefix("develop: error: ")
+
+
+def test_code_that_does_not_compile_says_so_and_places_nothing(project):
+    develop(project)
+    before = {p: p.read_bytes() for p in placed(project)}
+    with c_source(project).open("a") as file:
+        file.write("\n#error this does not compile\n")
+    result = make(project, "develop", check=False)
+    assert develop_error(result) == (
+        "building in place failed (output above); fix the code, then run make develop again"
+    )
+    assert "this does not compile" in result.stdout + result.stderr
+    assert {p: p.read_bytes() for p in placed(project)} == before
+
+
+def test_a_requirement_that_cannot_be_installed_is_named(project):
+    result = make(project, "develop", "TEST_REQUIRES=not-a-requirement!", check=False)
+    assert develop_error(result).startswith(
+        "installing the build requirements, pytest, the tests' requirements or the package's "
+        "dependencies into .build/develop failed (output above); check them (TEST_REQUIRES, "
+    )
+    assert placed(project) == []
+
+
+def test_a_package_not_in_the_checkout_is_named(project):
+    result = make(project, "develop", "PACKAGE=nosuchpackage", check=False)
+    assert develop_error(result) == (
+        "nosuchpackage is not a folder of this checkout, nor of src/; "
+        "set packages in setup.cfg or pyproject.toml, or PACKAGE"
+    )

@@ -1,7 +1,8 @@
 """Build minty: compile libmstp with its own Makefile and ship it inside a py3-none wheel.
 
-Run through a PEP 517 frontend (python -m build, pip wheel), never directly. JOBS (default: every
-core) sets how many C files compile at once.
+Run through a PEP 517 frontend (python -m build, pip wheel), or by make develop (setup.py build in
+an environment of the build requirements), never by hand. JOBS (default: every core) sets how
+many C files compile at once.
 """
 
 import glob

@@ -183,6 +183,10 @@ index-start: | $(call tools,index)
 index-stop:
 	scripts/index.sh stop
 
+.PHONY: develop  ## build the compiled part in place on the host, for pytest against the working tree (BUILD_DIR/develop)
+develop: | $(call tools,make)
+	scripts/develop.sh
+
 .PHONY: test  ## run the project's tests but the slow ones (pytest tests/pipeline; container tests need an engine)
 test: | $(call tools,$(TOOL_GROUPS))
 	$(PYTEST) -m 'not slow' $(PYTEST_ARGS)
@@ -212,7 +216,9 @@ $(TOOLS)/.installed-%: scripts/tools.txt scripts/tools.lock scripts/tools.sh
 
 .PHONY: clean  ## remove everything the build made (the tools environment too)
 # Of DIST_DIR and WHEELHOUSE only this project's files: they may be shared with other projects.
+# The compiled files make develop put beside the package go too.
 clean:
+	scripts/develop.sh clean
 	rm -rf "$(BUILD_DIR)"
 	rm -f "$(WHEELHOUSE)/$(DIST_PREFIX)-"*.whl "$(DIST_DIR)/$(DIST_PREFIX)-"*.tar.gz
 	rmdir "$(WHEELHOUSE)" "$(DIST_DIR)" 2>/dev/null || true

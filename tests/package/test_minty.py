@@ -1,4 +1,5 @@
-"""minty's own tests: run against the installed wheel, from outside the source tree."""
+"""minty's own tests: run against the installed wheel, from outside the source tree (or, in the
+environment of make develop, against the working tree)."""
 
 import contextlib
 import math
@@ -20,6 +21,10 @@ def test_imports_the_installed_package_not_the_source_tree():
     # the source tree (or an editable install pointing there) is elsewhere.
     module = Path(minty.__file__).resolve()
     installed = {Path(sysconfig.get_path(kind)).resolve() for kind in ("purelib", "platlib")}
+    # make develop's environment imports the working tree on purpose, through this file alone.
+    develop = Path(sysconfig.get_path("purelib"), "_develop_checkout.pth")
+    if develop.is_file():
+        installed.add(Path(develop.read_text().strip()).resolve())
     assert any(folder in module.parents for folder in installed), (module, installed)
     assert os.path.exists(minty.library_path())
     assert module.parent in Path(minty.library_path()).resolve().parents

@@ -12,10 +12,13 @@ changes. The current names are read from the tree (scripts/project.py, LIBRARY_N
 package's _loader.py), so a project can be renamed again.
 
 Only the package files the template shipped are rewritten and renamed: the record (.template) lists
-them, and gets their new paths, the template's URL (git remote origin) and the template's commit
-the checkout started from, for make update-template. The pipeline's files name no project and are
-never touched; files the user added (vendored C code, their own modules) are left as they are,
-moving only with the folder that holds them. Names are renamed as whole identifiers, and in the
+them, and gets their new paths with the blob ids of their new contents, the template's URL (git
+remote origin) and the template's commit the checkout started from, for make update-template. The
+pipeline's files name no project and are never touched; files the user added (vendored C code,
+their own modules) are left as they are, moving only with the folder that holds them, and so is a
+shipped file the user replaced (upstream's xxhash.c over the example's, after LIB=xxhash): one
+whose content is not the recorded blob and holds less than half of its lines (yours_now). Their
+names stay wherever the rewritten files name them (SRCS, #include). Names are renamed as whole identifiers, and in the
 forms the template derives from them (test_<name>, <Name>Error, lib<lib>, <lib>lib, <lib>_*,
 <LIB>_*), never inside another name (spanning_tree stays). Lines that contain "rename: keep" are
 left as they are. Each file keeps its line endings.

@@ -18,10 +18,10 @@ pipeline's files name no project and are never touched; files the user added (ve
 their own modules) are left as they are, moving only with the folder that holds them, and so is a
 shipped file the user replaced (upstream's xxhash.c over the example's, after LIB=xxhash): one
 whose content is not the recorded blob and holds less than half of its lines (yours_now). Their
-names stay wherever the rewritten files name them (SRCS, #include). Names are renamed as whole identifiers, and in the
-forms the template derives from them (test_<name>, <Name>Error, lib<lib>, <lib>lib, <lib>_*,
-<LIB>_*), never inside another name (spanning_tree stays). Lines that contain "rename: keep" are
-left as they are. Each file keeps its line endings.
+names stay wherever the rewritten files name them (SRCS, #include). Names are renamed as whole
+identifiers, and in the forms the template derives from them (test_<name>, <Name>Error, lib<lib>,
+<lib>lib, <lib>_*, <LIB>_*), never inside another name (spanning_tree stays). Lines that contain
+"rename: keep" are left as they are. Each file keeps its line endings.
 
 Everything is checked and computed before anything changes; then the new contents are written
 beside their files, and the moves and swaps are made with signals blocked, undone if one fails:

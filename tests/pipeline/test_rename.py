@@ -282,102 +282,114 @@ def test_files_the_user_added_are_never_rewritten_nor_renamed(repo):
     assert (repo / "vend_two" / "extra.py").read_text() == f"import {package}\n"
 
 
-# Upstream's files, as a fork whose library is named after its upstream (LIB=xxhash) drops them
-# in over the example's xxhash.c and xxhash.h: they name themselves, and the example's names.
+# Upstream's files, as a fork whose library is named after its upstream (LIB=vendhash) drops them
+# in over the example's vendhash.c and vendhash.h: they name themselves, and the example's names.
 VENDORED = {
-    "xxhash.h": (
-        "/* xxHash, from https://github.com/Cyan4973/xxHash (libxxhash.so) */\n"
-        "#ifndef XXHASH_H_5627135585666179\n#define XXHASH_H_5627135585666179\n"
-        '#define XXHASH_API __attribute__((visibility("default")))\n'
-        "XXHASH_API unsigned xxhash_version(void);\n#endif\n"
+    "vendhash.h": (
+        "/* vendhash, from https://example.org/vendhash (libvendhash.so) */\n"
+        "#ifndef VENDHASH_H_5627135585666179\n#define VENDHASH_H_5627135585666179\n"
+        '#define VENDHASH_API __attribute__((visibility("default")))\n'
+        "VENDHASH_API unsigned vendhash_version(void);\n#endif\n"
     ),
-    "xxhash.c": (
-        '#include "xxhash.h"\n/* hash_fork and HashFork users: see xxhash.h */\n'
-        "unsigned xxhash_version(void) { return 802; }\n"
+    "vendhash.c": (
+        '#include "vendhash.h"\n/* hash_fork and HashFork users: see vendhash.h */\n'
+        "unsigned vendhash_version(void) { return 802; }\n"
     ),
     # The fork's own glue, named after the library too, listed in SRCS.
-    "xxhash_glue.c": (
-        '#include "xxhash.h"\nXXHASH_API unsigned xxhash_glue(void) { return xxhash_version(); }\n'
+    "vendhash_glue.c": (
+        '#include "vendhash.h"\nVENDHASH_API unsigned vendhash_glue(void) { return vendhash_version(); }\n'
     ),
 }
 
 
 def test_files_a_fork_replaced_stay_its_own_through_later_renames(repo):
-    """Vendored files with the names rename gave the example's (LIB=xxhash) keep their bytes and
-    paths, and the library's Makefile keeps naming them, so the library still builds."""
-    rename(repo, "NAME=hash-fork", "LIB=xxhash")
+    """Vendored files with the names rename gave the example's sources (LIB=vendhash) keep their
+    bytes and paths, and the library's Makefile keeps naming them, so the library still builds."""
+    rename(repo, "NAME=hash-fork", "LIB=vendhash")
     commit(repo)
     libdir = library_dir(repo)
+    folder = libdir.relative_to(repo).as_posix()
+    # The example's sources, if this project still has them: the vendored files replace them.
+    replaced = [n for n in VENDORED if f"{folder}/{n}" in template.read_record(repo)["package_files"]]
     for name, text in VENDORED.items():
         (libdir / name).write_text(text)
     set_sources(libdir, " ".join(n for n in VENDORED if n.endswith(".c")))
+    # The project's own export list names functions these files do not have.
+    exports = re.search(r"^EXPORTS\s*:=\s*(\S+)", (libdir / "Makefile").read_text(), re.M)
+    if exports:
+        (libdir / exports.group(1)).unlink(missing_ok=True)
     (repo / "hash_fork" / "extra.py").write_text("import hash_fork\n")
     commit(repo)
 
-    first = rename(repo, "NAME=hash-two", "LIB=xxtwo")
+    first = rename(repo, "NAME=hash-two", "LIB=vendtwo")
     commit(repo)
-    rename(repo, "NAME=hash-three", "LIB=xxthree")
+    rename(repo, "NAME=hash-three", "LIB=vendthree")
     libdir = library_dir(repo)
-    assert libdir.relative_to(repo).as_posix() == "hash_three/xxthreelib"
+    assert libdir.relative_to(repo).as_posix() == moved(
+        folder, ("hash_fork", "vendhash"), ("hash_three", "vendthree")
+    )
     assert {name: (libdir / name).read_text() for name in VENDORED} == VENDORED
-    assert not (libdir / "xxthree.c").exists()
-    for name in ("xxhash.c", "xxhash.h"):
+    assert not (libdir / "vendthree.c").exists()
+    folder = moved(folder, ("hash_fork", "vendhash"), ("hash_two", "vendtwo"))
+    for name in replaced:
         assert re.search(
-            rf"^rename:   left      hash_two/xxtwolib/{name}: yours now \(less than half", first.stdout, re.M
+            rf"^rename:   left      {folder}/{name}: yours now \(less than half", first.stdout, re.M
         )
-    assert "hash_two/xxtwolib/xxhash_glue.c" not in first.stdout
+    assert "vendhash_glue.c:" not in first.stdout
     record = template.read_record(repo)["package_files"]
     assert not [name for name in record if name.endswith(tuple(VENDORED))]
     # The fork's own code first in the warning, then its library folder's, mostly vendored code.
     warned = re.search(r"^rename: warning: (.*) \(not from the template", first.stderr, re.M).group(1)
-    assert warned.split(", ") == [
-        "hash_two/extra.py",
-        *(f"hash_two/xxtwolib/{name}" for name in sorted(VENDORED)),
-    ]
+    assert warned.split(", ")[:4] == ["hash_two/extra.py", *(f"{folder}/{name}" for name in sorted(VENDORED))]
     # The Makefile is still the template's, renamed, but its SRCS name the files that are there.
     makefile = (libdir / "Makefile").read_text()
-    assert "SRCS := xxhash.c xxhash_glue.c\n" in makefile
-    assert "XXTHREE_CPPFLAGS" in makefile
-    assert not re.search(r"xxtwo|hash_two|(?i:xxhash)(?!\.c|_glue\.c)", makefile)
+    assert "SRCS := vendhash.c vendhash_glue.c\n" in makefile
+    assert not re.search(r"vendtwo|hash_two|(?i:vendhash)(?!\.c|_glue\.c)", makefile)
     build(libdir, f"BUILDDIR={repo.parent / 'out'}")
-    assert "xxhash_glue" in exported(repo.parent / "out" / "libtest.so")
+    assert "vendhash_glue" in exported(repo.parent / "out" / "libtest.so")
 
 
 def test_a_shipped_file_a_fork_edited_is_still_renamed(repo):
-    """The fork's own function added to the example's C file leaves it the template's: renamed,
-    with the function, as is the header left as rename wrote it."""
+    """The fork's own line added to the library's Makefile (or function to the example's C file)
+    leaves it the template's: renamed, with the addition, as is the loader left as rename wrote it."""
     rename(repo, "NAME=edit-one", "LIB=editone")
     commit(repo)
-    source = library_dir(repo) / "editone.c"
-    source.write_text(source.read_text() + "\nint editone_more(void) { return EDITONE_OK; }\n")
+    libdir = library_dir(repo)
+    edits = {"Makefile": "EDITONE_CPPFLAGS += -DEXTRA=EDITONE_EXTRA\n"}
+    if (libdir / "editone.c").is_file():
+        edits["editone.c"] = "int editone_more(void) { return EDITONE_OK; }\n"
+    for name, line in edits.items():
+        with (libdir / name).open("a") as file:
+            file.write(f"\n{line}")
     commit(repo)
     result = rename(repo, "NAME=edit-two", "LIB=edittwo")
-    libdir = library_dir(repo)
-    assert libdir.relative_to(repo).as_posix() == "edit_two/edittwolib"
-    assert "int edittwo_more(void) { return EDITTWO_OK; }" in (libdir / "edittwo.c").read_text()
-    assert "EDITTWO_API" in (libdir / "edittwo.h").read_text()
-    assert not (libdir / "editone.c").exists()
     assert "yours now" not in result.stdout
-    record = template.read_record(repo)["package_files"]
-    assert {"edit_two/edittwolib/edittwo.c", "edit_two/edittwolib/edittwo.h"} <= set(record)
+    libdir = library_dir(repo)
+    assert libdir.name == "edittwolib"
+    for name, line in edits.items():
+        path = libdir / name.replace("editone", "edittwo")
+        assert line.replace("editone", "edittwo").replace("EDITONE", "EDITTWO") in path.read_text()
+        assert path.relative_to(repo).as_posix() in template.read_record(repo)["package_files"]
+    assert 'LIBRARY_NAME = "libedittwo.so"' in (repo / "edit_two" / "_loader.py").read_text()
 
 
 def test_a_record_without_blob_ids_takes_every_listed_file_as_the_templates(repo):
-    """A record written before rename kept blob ids: its files are renamed as they were then, and
-    the rename records their ids."""
+    """A record written before rename kept blob ids: its files are renamed as they were then,
+    even one replaced whole, and the rename records their ids."""
     rename(repo, "NAME=old-record", "LIB=oldrec")
     record = template.read_record(repo)
     assert all(record["package_files"].values())
     template.write_record(repo, {**record, "package_files": dict.fromkeys(record["package_files"], "")})
     assert re.search(r"^    setup\.cfg$", (repo / template.RECORD).read_text(), re.M)
     commit(repo)
-    source = library_dir(repo) / "oldrec.c"
-    source.write_text("int oldrec_other(void) { return 1; }\n")
+    makefile = library_dir(repo) / "Makefile"
+    makefile.write_text("LIBNAME ?= liboldrec.so\n")
     commit(repo)
     rename(repo, "NAME=new-record", "LIB=newrec")
-    assert (library_dir(repo) / "newrec.c").read_text() == "int newrec_other(void) { return 1; }\n"
+    makefile = library_dir(repo) / "Makefile"
+    assert makefile.read_text() == "LIBNAME ?= libnewrec.so\n"
     package_files = template.read_record(repo)["package_files"]
-    assert "new_record/newreclib/newrec.c" in package_files
+    assert makefile.relative_to(repo).as_posix() in package_files
     assert dict(zip(package_files, git(repo, "hash-object", *package_files).split())) == package_files
 
 

@@ -16,8 +16,8 @@ them, and gets their new paths with the blob ids of their new contents, the temp
 remote origin) and the template's commit the checkout started from, for make update-template. The
 pipeline's files name no project and are never touched; files the user added (vendored C code,
 their own modules) are left as they are, moving only with the folder that holds them, and so is a
-shipped file the user replaced (upstream's xxhash.c over the example's, after LIB=xxhash): one
-whose content is not the recorded blob and holds less than half of its lines (yours_now). Their
+shipped file of the C library's folder the user replaced (upstream's xxhash.c over the example's,
+after LIB=xxhash): one not the recorded blob that holds less than half of its lines (yours_now). Their
 names stay wherever the rewritten files name them (SRCS, #include). Names are renamed as whole
 identifiers, and in the forms the template derives from them (test_<name>, <Name>Error, lib<lib>,
 <lib>lib, <lib>_*, <LIB>_*), never inside another name (spanning_tree stays). Lines that contain
@@ -428,11 +428,23 @@ def derives(recorded, current):
     return bool(old) and 2 * sum((old & content_lines(current)).values()) >= sum(old.values())
 
 
-def yours_now(record, files):
-    """{name: why} of the shipped files that are no longer the template's, which rename leaves
-    alone: the file's content is not the blob rename recorded, and does not derive from it. An
-    entry with no blob id (the template's own record, an older one) is the template's."""
-    recorded = {name: record["package_files"][name] for name in files if record["package_files"][name]}
+def library_folder(package, lib):
+    """The C library's folder as the template lays it out, <package>/<lib>lib/; "" without one."""
+    return f"{package}/{lib}lib/" if lib else ""
+
+
+def yours_now(record, files, library):
+    """{name: why} of the shipped files in the C library's folder (library) that are no longer the
+    template's, which rename leaves alone: the file's content is not the blob rename recorded, and
+    does not derive from it. That folder is where upstream code is dropped in, named as upstream
+    names it; the package's Python, its tests and metadata are there to name the package, and
+    follow its name however much you rewrote them. An entry with no blob id (the template's own
+    record, an older one) is the template's."""
+    recorded = {
+        name: record["package_files"][name]
+        for name in files
+        if library and name.startswith(library) and record["package_files"][name]
+    }
     now = blob_ids(list(recorded))
     yours = {}
     for name, blob in recorded.items():
@@ -617,7 +629,7 @@ def run(env):
 
     files = shipped_files(record)
     # Outside git the recorded versions cannot be read: every shipped file is the template's.
-    yours = yours_now(record, files) if use_git else {}
+    yours = yours_now(record, files, library_folder(old_package, old_lib)) if use_git else {}
     files = [name for name in files if name not in yours]
     renamer = Renamer(old_dist, dist, names, kept_names(files, Renamer(old_dist, dist, names)))
     planned = moves(files, renamer)
@@ -687,7 +699,7 @@ def run(env):
     formatted = blob_ids(python, store=True) if use_git else {}
     if any(record["package_files"][name] != blob for name, blob in formatted.items()):
         template.write_record(ROOT, {**record, "package_files": {**record["package_files"], **formatted}})
-    report_others(renamer, record, f"{package}/{lib or old_lib}lib/" if lib or old_lib else "")
+    report_others(renamer, record, library_folder(package, lib or old_lib))
     review = "git status; git diff HEAD" if use_git else "the files above"
     say(f"done; review ({review}), then run make and make test")
 
@@ -744,7 +756,7 @@ def report_others(renamer, record, library):
             for name in project_files()
             if name not in skip and not template.is_pipeline(name, pipeline) and mentions(renamer, name)
         ),
-        key=lambda name: (name.startswith(library), name),
+        key=lambda name: (bool(library) and name.startswith(library), name),
     )
     if found:
         shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")

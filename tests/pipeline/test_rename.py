@@ -351,9 +351,12 @@ def test_files_a_fork_replaced_stay_its_own_through_later_renames(repo):
 
 def test_a_shipped_file_a_fork_edited_is_still_renamed(repo):
     """The fork's own line added to the library's Makefile (or function to the example's C file)
-    leaves it the template's: renamed, with the addition, as is the loader left as rename wrote it."""
+    leaves it the template's: renamed, with the addition, as is setup.py left as rename wrote it.
+    The package's Python is there to name the package: renamed even when rewritten whole."""
     rename(repo, "NAME=edit-one", "LIB=editone")
     commit(repo)
+    loader = 'LIBRARY_NAME = "libeditone.so"\nimport edit_one\n'
+    (repo / "edit_one" / "_loader.py").write_text(loader)
     libdir = library_dir(repo)
     edits = {"Makefile": "EDITONE_CPPFLAGS += -DEXTRA=EDITONE_EXTRA\n"}
     if (libdir / "editone.c").is_file():
@@ -370,7 +373,8 @@ def test_a_shipped_file_a_fork_edited_is_still_renamed(repo):
         path = libdir / name.replace("editone", "edittwo")
         assert line.replace("editone", "edittwo").replace("EDITONE", "EDITTWO") in path.read_text()
         assert path.relative_to(repo).as_posix() in template.read_record(repo)["package_files"]
-    assert 'LIBRARY_NAME = "libedittwo.so"' in (repo / "edit_two" / "_loader.py").read_text()
+    assert (repo / "edit_two" / "_loader.py").read_text() == loader.replace("one", "two")
+    assert 'LIBRARY_DIR = os.path.join("edit_two", "edittwolib")' in (repo / "setup.py").read_text()
 
 
 def test_a_record_without_blob_ids_takes_every_listed_file_as_the_templates(repo):

@@ -569,7 +569,11 @@ def change(renames, writes, use_git):
         os.rename(ROOT / source, ROOT / target)
         done.append((source, target))
 
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    # Signals wait until the moves are done or undone: their handlers only note them meanwhile.
+    # Handlers rather than a blocked mask, which holds only this thread's signals: in a process
+    # with other threads the kernel would hand the signal to one of those.
+    caught = []
+    held = {number: signal.signal(number, lambda number, _frame: caught.append(number)) for number in SIGNALS}
     try:
         for source, target in renames:
             swap(source, target)
@@ -597,7 +601,10 @@ def change(renames, writes, use_git):
         for after, _ in writes.values():
             (ROOT / beside(after, OLD)).unlink()
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        for number, handler in held.items():
+            signal.signal(number, handler)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 def run(env):

@@ -42,8 +42,8 @@ def load_library():
             raise ImportError(
                 f"minty: cannot load {path}: undefined symbol: {symbol}: the library was linked "
                 f"without what defines {symbol}; link it in and build again (a system library: "
-                "-l<name> in MSTP_LDLIBS of minty/mstplib/Makefile; the C++ runtime: list the C++ "
-                "sources in SRCS there, so the library links with CXX)"
+                "-l<name> in MSTP_LDLIBS of minty/mstplib/Makefile; "
+                "the C++ runtime: list the C++ sources in SRCS there, so the library links with CXX)"
             ) from exc
         raise ImportError(
             f"minty: cannot load {path}: {exc}. This usually means the wheel was built for "

@@ -186,7 +186,9 @@ def test_a_python_without_pip_or_venv_cannot_bring_uv_and_says_so(tmp_path):
     python.chmod(0o755)
     bare = tmp_path / "bin"
     bare.mkdir()
-    for tool in ("sh", "bash", "awk", "cat", "grep", "mktemp", "rm", "ls", "mv", "basename", "dirname", "ps"):
+    # The shell's tools, and no uv.
+    shell_tools = "sh bash awk sed cat grep head cut sort tr mkdir mktemp rm ls mv basename dirname ps"
+    for tool in shell_tools.split():
         if (found := shutil.which(tool)) is not None:
             (bare / tool).symlink_to(found)
     result = run([SCRIPTS / "tools.sh", tmp_path / "tools", "make"], TOOLS_PYTHON=str(python), PATH=str(bare))

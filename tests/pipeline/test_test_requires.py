@@ -84,7 +84,7 @@ def test_a_test_requirement_that_no_index_has_is_named(built_project):
     error = one_error(result)
     assert error.endswith(
         "the tests' requirements (TEST_REQUIRES, the 'test' dependency group) cannot be installed "
-        "under cp312 (output above); correct them"
+        "under cp312 from wheels (output above); correct them, or choose versions published as wheels"
     ), error
     # uv's own reason: not found where it was told to look, not a network error.
     assert "Because no-such-package-for-the-tests was not found in the" in result.stderr

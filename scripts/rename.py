@@ -12,16 +12,13 @@ changes. The current names are read from the tree (scripts/project.py, LIBRARY_N
 package's _loader.py), so a project can be renamed again.
 
 Only the package files the template shipped are rewritten and renamed: the record (.template) lists
-them, and gets their new paths with the blob ids of their new contents, the template's URL (git
-remote origin) and the template's commit the checkout started from, for make update-template. The
-pipeline's files name no project and are never touched; files the user added (vendored C code,
-their own modules) are left as they are, moving only with the folder that holds them, and so is a
-shipped file of the C library's folder the user replaced (upstream's xxhash.c over the example's,
-after LIB=xxhash): one not the recorded blob that holds less than half of its lines (yours_now). Their
-names stay wherever the rewritten files name them (SRCS, #include). Names are renamed as whole
-identifiers, and in the forms the template derives from them (test_<name>, <Name>Error, lib<lib>,
-<lib>lib, <lib>_*, <LIB>_*), never inside another name (spanning_tree stays). Lines that contain
-"rename: keep" are left as they are. Each file keeps its line endings.
+them, and gets their new paths, the template's URL (git remote origin) and the template's commit
+the checkout started from, for make update-template. The pipeline's files name no project and are
+never touched; files the user added (vendored C code, their own modules) are left as they are,
+moving only with the folder that holds them. Names are renamed as whole identifiers, and in the
+forms the template derives from them (test_<name>, <Name>Error, lib<lib>, <lib>lib, <lib>_*,
+<LIB>_*), never inside another name (spanning_tree stays). Lines that contain "rename: keep" are
+left as they are. Each file keeps its line endings.
 
 Everything is checked and computed before anything changes; then the new contents are written
 beside their files, and the moves and swaps are made with signals blocked, undone if one fails:
@@ -39,7 +36,6 @@ import signal
 import subprocess
 import sys
 import sysconfig
-from collections import Counter
 from pathlib import Path
 
 import project
@@ -200,9 +196,8 @@ def current_names():
 class Renamer:
     """Rewrites text and paths: old identifiers to new ones, the old distribution name to the new."""
 
-    def __init__(self, old_dist, new_dist, names, kept=()):
-        """names: (old identifier, new identifier) pairs: the import package, then the C library.
-        kept: names of files rename does not move, which text keeps wherever it names them."""
+    def __init__(self, old_dist, new_dist, names):
+        """names: (old identifier, new identifier) pairs: the import package, then the C library."""
         self.new_dist = new_dist
         old_any = "|".join([re.escape(names[0][0]), *dist_pattern(old_dist)])
         old = rf"(?P<old>{old_any})"
@@ -246,26 +241,15 @@ class Renamer:
                 )
                 self.replacements.append(new_lower)
         self.identifiers = re.compile("|".join(f"(?P<r{i}>{a})" for i, a in enumerate(alternatives)))
-        # In text, a file name rename leaves as it is (a vendored xxhash.h, a glue file) is matched
-        # first, as a whole, and stays: #include "xxhash.h" and SRCS keep naming the file that is there.
-        files = "|".join(map(re.escape, kept))
-        self.words = re.compile(
-            rf"(?P<kept>(?<![\w.-])(?:{files}){DIST_END})|{self.identifiers.pattern}"
-            if kept
-            else self.identifiers
-        )
 
-    def replace(self, match):
-        return match.group() if match.lastgroup == "kept" else self.replacements[int(match.lastgroup[1:])]
-
-    def name(self, text, words=None):
-        """Old identifiers and distribution name in a path component (or, with words, a line), renamed."""
-        text = (words or self.identifiers).sub(self.replace, text)
+    def name(self, text):
+        """Old identifiers and distribution name in a path component or line, renamed."""
+        text = self.identifiers.sub(lambda m: self.replacements[int(m.lastgroup[1:])], text)
         return text.replace(DIST, self.new_dist)
 
     def mentions(self, line):
-        """Whether a line names an old identifier or distribution name, other than in a kept file name."""
-        return any(match.lastgroup != "kept" for match in self.words.finditer(line))
+        """Whether a line names an old identifier or distribution name."""
+        return bool(self.identifiers.search(line))
 
     def text(self, text, suffix):
         """A file's text (lines ended by \\n alone), renamed line by line; suffix selects the rules for
@@ -278,7 +262,7 @@ class Renamer:
             for suffixes, context in self.contexts:
                 if suffixes is None or suffix in suffixes:
                     new = context.sub(lambda m: m.group("pre") + DIST, new)
-            lines[number] = self.name(new, self.words)
+            lines[number] = self.name(new)
         return "\n".join(lines)
 
 
@@ -388,82 +372,6 @@ def shipped_files(record):
             f"{template.RECORD} lists no package_files; copy that list from the template's {template.RECORD}"
         )
     return [n for n in record["package_files"] if (ROOT / n).is_file() and not (ROOT / n).is_symlink()]
-
-
-def blob_ids(names, store=False):
-    """{name: the git blob id of the file's content}, the blobs put in the repository if store."""
-    if not names:
-        return {}
-    listed = "".join(f"{name}\n" for name in names)
-    ids = git("hash-object", *(["-w"] if store else []), "--stdin-paths", stdin=listed).stdout.split()
-    return dict(zip(names, ids))
-
-
-def recorded_blobs(files, writes, renames):
-    """{path after the renames: blob id} of the shipped files as this rename leaves them: what the
-    next one compares with. The blobs are put in the repository, so that it can read them even if
-    you change the files before committing."""
-    blobs = blob_ids([name for name in files if name not in writes], store=True)
-    for name in files:
-        if name in writes:
-            after, data = writes[name]
-            # --path: git's conversions for that path (.gitattributes), as git add makes them.
-            blobs[name] = git(
-                "hash-object", "-w", f"--path={after}", "--stdin", stdin=data.decode()
-            ).stdout.strip()
-    return dict(sorted((moved(name, renames), blob) for name, blob in blobs.items()))
-
-
-def content_lines(text):
-    """A text's lines that say something (a letter or digit), stripped, with how often each comes."""
-    return Counter(line.strip() for line in text.splitlines() if re.search(r"[^\W_]", line))
-
-
-def derives(recorded, current):
-    """Whether the text current still holds at least half of the lines of recorded, the version
-    rename wrote: git's measure for a changed file that is still the same file (its rename
-    detection takes files 50% similar as one). Your added function leaves the example's C file the
-    template's; upstream's file of the same name shares a few #endif lines with it, not half."""
-    old = content_lines(recorded)
-    return bool(old) and 2 * sum((old & content_lines(current)).values()) >= sum(old.values())
-
-
-def library_folder(package, lib):
-    """The C library's folder as the template lays it out, <package>/<lib>lib/; "" without one."""
-    return f"{package}/{lib}lib/" if lib else ""
-
-
-def yours_now(record, files, library):
-    """{name: why} of the shipped files in the C library's folder (library) that are no longer the
-    template's, which rename leaves alone: the file's content is not the blob rename recorded, and
-    does not derive from it. That folder is where upstream code is dropped in, named as upstream
-    names it; the package's Python, its tests and metadata are there to name the package, and
-    follow its name however much you rewrote them. An entry with no blob id (the template's own
-    record, an older one) is the template's."""
-    recorded = {
-        name: record["package_files"][name]
-        for name in files
-        if library and name.startswith(library) and record["package_files"][name]
-    }
-    now = blob_ids(list(recorded))
-    yours = {}
-    for name, blob in recorded.items():
-        if now[name] == blob:
-            continue
-        shown = git("cat-file", "blob", blob, check=False)
-        if shown.returncode != 0:
-            yours[name] = f"the version rename wrote ({blob[:12]}) is not in this repository"
-        elif not derives(shown.stdout, (ROOT / name).read_text(errors="replace")):
-            yours[name] = "less than half of the lines rename wrote are left: replaced"
-    return yours
-
-
-def kept_names(owned, renamer):
-    """The file names of the project's other files that the new names would change: rename does
-    not move those files, so references to them stay as they are."""
-    moving = {Path(name).name for name in owned}
-    others = {Path(name).name for name in project_files()} - moving
-    return sorted(name for name in others if renamer.name(name) != name)
 
 
 def template_commit(url):
@@ -634,11 +542,8 @@ def run(env):
             shown = ", ".join(line[3:] for line in dirty[:3]) + (", ..." if len(dirty) > 3 else "")
             raise Refused(f"the working tree has uncommitted changes ({shown}); commit them, or use FORCE=1")
 
+    renamer = Renamer(old_dist, dist, names)
     files = shipped_files(record)
-    # Outside git the recorded versions cannot be read: every shipped file is the template's.
-    yours = yours_now(record, files, library_folder(old_package, old_lib)) if use_git else {}
-    files = [name for name in files if name not in yours]
-    renamer = Renamer(old_dist, dist, names, kept_names(files, Renamer(old_dist, dist, names)))
     planned = moves(files, renamer)
     check_moves(planned)
     renames = [(source.as_posix(), target.as_posix()) for _, source, target in planned]
@@ -670,9 +575,7 @@ def run(env):
         **record,
         "url": url,
         "commit": commit,
-        "package_files": recorded_blobs(files, writes, renames)
-        if use_git
-        else dict.fromkeys(sorted(moved(name, renames) for name in files), ""),
+        "package_files": sorted(moved(name, renames) for name in files),
     }
     writes[template.RECORD] = template.RECORD, template.record_text(ROOT, record).encode()
 
@@ -681,8 +584,6 @@ def run(env):
 
     library = f", library lib{old_lib}.so -> lib{lib}.so" if lib else ""
     say(f"renamed {old_dist} -> {dist} (import name {package}{library})")
-    for name, why in yours.items():
-        say(f"  left      {moved(name, renames)}: yours now ({why}); dropped from {template.RECORD}")
     for source, target in renames:
         kind = "/" if (ROOT / target).is_dir() else ""
         say(f"  moved     {source}{kind} -> {target}{kind}{' (staged in git)' if use_git else ''}")
@@ -699,14 +600,8 @@ def run(env):
             "to it before make update-template",
             file=sys.stderr,
         )
-    python = [moved(name, renames) for name in rewritten if name.endswith((".py", ".pyi", ".md"))]
-    reformat(python)
-    # After the change phase, as the formatting is: a record left with the blobs of the files
-    # before it still finds them the template's (more than half of their lines are the same).
-    formatted = blob_ids(python, store=True) if use_git else {}
-    if any(record["package_files"][name] != blob for name, blob in formatted.items()):
-        template.write_record(ROOT, {**record, "package_files": {**record["package_files"], **formatted}})
-    report_others(renamer, record, library_folder(package, lib or old_lib))
+    reformat([moved(name, renames) for name in rewritten if name.endswith((".py", ".pyi", ".md"))])
+    report_others(renamer, record)
     review = "git status; git diff HEAD" if use_git else "the files above"
     say(f"done; review ({review}), then run make and make test")
 
@@ -751,20 +646,15 @@ def mentions(renamer, path):
     return any(renamer.mentions(line) and not KEEP.search(line) for line in lines)
 
 
-def report_others(renamer, record, library):
-    """Name the project's own files (not shipped by the template) that still mention an old name:
-    first those outside the C library's folder (library), the code you wrote, then those in it,
-    mostly vendored code."""
+def report_others(renamer, record):
+    """Name the project's own files (not shipped by the template) that still mention an old name."""
     pipeline = template.pipeline_paths((ROOT / template.PIPELINE_LIST).read_text())
     skip = {template.RECORD, *record["package_files"]}
-    found = sorted(
-        (
-            name
-            for name in project_files()
-            if name not in skip and not template.is_pipeline(name, pipeline) and mentions(renamer, name)
-        ),
-        key=lambda name: (bool(library) and name.startswith(library), name),
-    )
+    found = [
+        name
+        for name in project_files()
+        if name not in skip and not template.is_pipeline(name, pipeline) and mentions(renamer, name)
+    ]
     if found:
         shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
         print(

@@ -3,7 +3,7 @@
     import template
     template.pipeline_paths(text)      -> the pipeline's paths, from scripts/template-files.txt's text
     template.is_pipeline(name, paths)  -> whether a file belongs to the pipeline
-    template.read_record(root)         -> .template's keys and values (package_files: {path: blob id})
+    template.read_record(root)         -> .template's keys and values (package_files as a list)
     template.write_record(root, rec)   -> write them back, keeping the file's header comment
     template.record_text(root, rec)    -> the text write_record writes
 
@@ -11,22 +11,16 @@ The pipeline's files (scripts/template-files.txt) belong to the template: make u
 merges the template's later changes into them, and make rename never touches them. Everything else
 belongs to the project. The record, .template at the top level, says where the project came from
 (url, commit), the template's own example distribution (example), and which package files the
-template shipped (package_files): the only files make rename rewrites, each with the git blob id of
-its content as rename last wrote it (none in the template itself, nor in an older record: such a
-file is taken as the template's). Standard library only.
+template shipped (package_files): the only files make rename rewrites. Standard library only.
 """
 
 import configparser
-import re
 from pathlib import Path
 
 PIPELINE_LIST = "scripts/template-files.txt"
 RECORD = ".template"
-# The record's keys, in the order they are written; package_files is a list, one path a line,
-# each followed by its blob id when it has one.
+# The record's keys, in the order they are written; package_files is a list, one path a line.
 KEYS = ("url", "commit", "example", "package_files")
-# A git object id: SHA-1, or SHA-256 in a repository made with --object-format=sha256.
-BLOB_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 class Problem(Exception):
@@ -44,8 +38,7 @@ def is_pipeline(name, paths):
 
 
 def read_record(root):
-    """The record's values: missing keys are empty; package_files maps each path, in the order
-    listed, to its blob id ("" when it has none)."""
+    """The record's values: missing keys are empty; package_files is a list of paths."""
     path = Path(root) / RECORD
     if not path.is_file():
         raise Problem(f"{RECORD} is missing; copy it from the template's repository")
@@ -67,18 +60,7 @@ def read_record(root):
     if unknown:
         raise Problem(f"{RECORD} has an unknown key '{unknown[0]}'; use only {', '.join(KEYS)}")
     record = {key: values.get(key, "").strip() for key in KEYS}
-    files = {}
-    for entry in record["package_files"].splitlines():
-        path, _, blob = entry.strip().partition(" ")
-        blob = blob.strip()
-        if blob and not BLOB_ID.fullmatch(blob):
-            raise Problem(
-                f"{RECORD} lists {path} with '{blob}', which is not a git blob id; "
-                "delete it (the file is then taken as the template's)"
-            )
-        if path:
-            files[path] = blob
-    record["package_files"] = files
+    record["package_files"] = record["package_files"].split()
     return record
 
 
@@ -97,5 +79,5 @@ def record_text(root, record):
             break
         header.append(line)
     lines = [*header, *(f"{key} = {record[key]}".rstrip() for key in KEYS[:-1]), "package_files ="]
-    lines += [f"    {name} {blob}".rstrip() for name, blob in record["package_files"].items()]
+    lines += [f"    {name}" for name in record["package_files"]]
     return "\n".join(lines) + "\n"

@@ -31,7 +31,7 @@ from conftest import (
     tools_dir,
     tracked_files,
 )
-from test_library import build, exported, library_dir, set_sources
+from test_library import library_dir
 
 
 @pytest.fixture
@@ -68,20 +68,16 @@ def pipeline_files(project):
 def mentions(project, *words):
     """Paths and lines (outside 'rename: keep' lines) of the files rename rewrites (the record's)
     that mention any of the words as a name of their own: lib<word> and <word>lib count, but not a
-    longer name that starts with it (an upstream library's BrotliEncoderCompress), nor the name of
-    a file of the fork's own, which rename does not move (#include "xxhash.h" of a vendored header)."""
+    longer name that starts with it (an upstream library's BrotliEncoderCompress)."""
     names = "|".join(re.escape(w).replace(r"\-", "[-_.]?") for w in words)
     pattern = re.compile(rf"(?<![a-z0-9])(?:lib)?(?:{names})(?:lib)?(?![a-z0-9])", re.I)
-    record = template.read_record(project)["package_files"]
-    theirs = {Path(n).name for n in tracked_files(project)} - {Path(n).name for n in record}
-    references = re.compile("|".join(rf"(?<![\w.-]){re.escape(n)}(?![\w-]|\.\w)" for n in theirs) or "(?!)")
     found = []
-    for name in record:
+    for name in template.read_record(project)["package_files"]:
         path = project / name
         if not path.is_file():
             continue
         found += [name] if pattern.search(name) else []
-        lines = [references.sub("", line) for line in path.read_text(errors="replace").splitlines()]
+        lines = path.read_text(errors="replace").splitlines()
         found += [
             f"{name}:{n}: {t}"
             for n, t in enumerate(lines, 1)
@@ -93,27 +89,6 @@ def mentions(project, *words):
 def moved(name, old, new):
     """Where rename puts a shipped file: old and new are (import package, library) pairs."""
     return re.sub(old[1], new[1], re.sub(old[0], new[0], name))
-
-
-def left(repo, kept, old, new):
-    """Where rename left each of the shipped files kept: those it still owns (the record's) at
-    their new paths; those a fork replaced with its own (vendored upstream code of the same name),
-    which are the fork's, under their names, moved only with their folder. Checks each is there,
-    and that the record's blob ids are the files' contents."""
-    record = template.read_record(repo)["package_files"]
-    assert set(record) <= {moved(name, old, new) for name in kept}
-    places = {}
-    for name in kept:
-        folder, _, leaf = name.rpartition("/")
-        places[name] = (
-            moved(name, old, new)
-            if moved(name, old, new) in record
-            else f"{moved(folder, old, new)}/{leaf}".lstrip("/")
-        )
-        assert (repo / places[name]).is_file(), places[name]
-    blobs = git(repo, "hash-object", *record).split()
-    assert dict(zip(record, blobs)) == record
-    return places
 
 
 def rename(project, *settings, check=True):
@@ -161,7 +136,7 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     assert not (repo / package).exists()
     assert (repo / "fresh_graphs" / "__init__.py").is_file()
     new = ("fresh_graphs", "freshc")
-    places = left(repo, kept, (package, lib), new)
+    assert not [n for n in kept if not (repo / moved(n, (package, lib), new)).is_file()]
     # The library's file name is defined in the loader alone; setup.py reads it from there.
     assert 'LIBRARY_DIR = os.path.join("fresh_graphs", "freshclib")' in (repo / "setup.py").read_text()
     loader = (repo / "fresh_graphs" / "_loader.py").read_text()
@@ -176,9 +151,7 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     # The record lists the shipped files still here under their new names. This copy has no remote,
     # so no template commit is known to record (test_the_record_names_the_template_commit_...).
     renamed = template.read_record(repo)
-    assert list(renamed["package_files"]) == sorted(
-        places[n] for n in kept if places[n] in renamed["package_files"]
-    )
+    assert renamed["package_files"] == sorted(moved(name, (package, lib), new) for name in kept)
     assert renamed["url"] == record["url"]
     assert (renamed["commit"], renamed["example"]) == (record["commit"], record["example"])
     if not record["commit"]:
@@ -189,8 +162,8 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     # An ordinary diff: the package's files show as renamed.
     status = git(repo, "status", "--porcelain")
     assert re.search(rf"^R. {package}/__init__.py -> fresh_graphs/__init__.py$", status, re.M), status
-    for name in (n for n in kept if n.endswith(".c") and places[n] in renamed["package_files"]):
-        to = places[name]
+    for name in (n for n in kept if n.endswith(".c")):
+        to = moved(name, (package, lib), new)
         assert re.search(rf"^R. {re.escape(name)} -> {re.escape(to)}$", status, re.M), status
     assert f"moved     {package}/ -> fresh_graphs/ (staged in git)" in result.stdout
     assert re.search(r"rewrote   setup\.cfg \(\d+ lines\)", result.stdout)
@@ -252,7 +225,7 @@ def test_renaming_twice_leaves_no_trace_of_either_old_name(repo):
     )
     assert current(repo) == ("pkg-two", "pkg_two", "zorptwo")
     assert not mentions(repo, dist, package, lib, "pkg-one", "zorpone")
-    left(repo, kept, (package, lib), ("pkg_two", "zorptwo"))
+    assert not [n for n in kept if not (repo / moved(n, (package, lib), ("pkg_two", "zorptwo"))).is_file()]
     assert "pip install pkg-two" in (repo / "pkg_two" / "_loader.py").read_text()
 
 
@@ -280,121 +253,6 @@ def test_files_the_user_added_are_never_rewritten_nor_renamed(repo):
     folder = moved(library.as_posix(), (package, lib), ("vend_two", "vendtwo"))
     assert {name: (repo / folder / name).read_text() for name in added} == added
     assert (repo / "vend_two" / "extra.py").read_text() == f"import {package}\n"
-
-
-# Upstream's files, as a fork whose library is named after its upstream (LIB=vendhash) drops them
-# in over the example's vendhash.c and vendhash.h: they name themselves, and the example's names.
-VENDORED = {
-    "vendhash.h": (
-        "/* vendhash, from https://example.org/vendhash (libvendhash.so) */\n"
-        "#ifndef VENDHASH_H_5627135585666179\n#define VENDHASH_H_5627135585666179\n"
-        '#define VENDHASH_API __attribute__((visibility("default")))\n'
-        "VENDHASH_API unsigned vendhash_version(void);\n#endif\n"
-    ),
-    "vendhash.c": (
-        '#include "vendhash.h"\n/* hash_fork and HashFork users: see vendhash.h */\n'
-        "unsigned vendhash_version(void) { return 802; }\n"
-    ),
-    # The fork's own glue, named after the library too, listed in SRCS.
-    "vendhash_glue.c": (
-        '#include "vendhash.h"\nVENDHASH_API unsigned vendhash_glue(void) { return vendhash_version(); }\n'
-    ),
-}
-
-
-def test_files_a_fork_replaced_stay_its_own_through_later_renames(repo):
-    """Vendored files with the names rename gave the example's sources (LIB=vendhash) keep their
-    bytes and paths, and the library's Makefile keeps naming them, so the library still builds."""
-    rename(repo, "NAME=hash-fork", "LIB=vendhash")
-    commit(repo)
-    libdir = library_dir(repo)
-    folder = libdir.relative_to(repo).as_posix()
-    # The example's sources, if this project still has them: the vendored files replace them.
-    replaced = [n for n in VENDORED if f"{folder}/{n}" in template.read_record(repo)["package_files"]]
-    for name, text in VENDORED.items():
-        (libdir / name).write_text(text)
-    set_sources(libdir, " ".join(n for n in VENDORED if n.endswith(".c")))
-    # The project's own export list names functions these files do not have.
-    exports = re.search(r"^EXPORTS\s*:=\s*(\S+)", (libdir / "Makefile").read_text(), re.M)
-    if exports:
-        (libdir / exports.group(1)).unlink(missing_ok=True)
-    (repo / "hash_fork" / "extra.py").write_text("import hash_fork\n")
-    commit(repo)
-
-    first = rename(repo, "NAME=hash-two", "LIB=vendtwo")
-    commit(repo)
-    rename(repo, "NAME=hash-three", "LIB=vendthree")
-    libdir = library_dir(repo)
-    assert libdir.relative_to(repo).as_posix() == moved(
-        folder, ("hash_fork", "vendhash"), ("hash_three", "vendthree")
-    )
-    assert {name: (libdir / name).read_text() for name in VENDORED} == VENDORED
-    assert not (libdir / "vendthree.c").exists()
-    folder = moved(folder, ("hash_fork", "vendhash"), ("hash_two", "vendtwo"))
-    for name in replaced:
-        assert re.search(
-            rf"^rename:   left      {folder}/{name}: yours now \(less than half", first.stdout, re.M
-        )
-    assert "vendhash_glue.c:" not in first.stdout
-    record = template.read_record(repo)["package_files"]
-    assert not [name for name in record if name.endswith(tuple(VENDORED))]
-    # The fork's own code first in the warning, then its library folder's, mostly vendored code.
-    warned = re.search(r"^rename: warning: (.*) \(not from the template", first.stderr, re.M).group(1)
-    assert warned.split(", ")[:4] == ["hash_two/extra.py", *(f"{folder}/{name}" for name in sorted(VENDORED))]
-    # The Makefile is still the template's, renamed, but its SRCS name the files that are there.
-    makefile = (libdir / "Makefile").read_text()
-    assert "SRCS := vendhash.c vendhash_glue.c\n" in makefile
-    assert not re.search(r"vendtwo|hash_two|(?i:vendhash)(?!\.c|_glue\.c)", makefile)
-    build(libdir, f"BUILDDIR={repo.parent / 'out'}")
-    assert "vendhash_glue" in exported(repo.parent / "out" / "libtest.so")
-
-
-def test_a_shipped_file_a_fork_edited_is_still_renamed(repo):
-    """The fork's own line added to the library's Makefile (or function to the example's C file)
-    leaves it the template's: renamed, with the addition, as is setup.py left as rename wrote it.
-    The package's Python is there to name the package: renamed even when rewritten whole."""
-    rename(repo, "NAME=edit-one", "LIB=editone")
-    commit(repo)
-    loader = 'LIBRARY_NAME = "libeditone.so"\nimport edit_one\n'
-    (repo / "edit_one" / "_loader.py").write_text(loader)
-    libdir = library_dir(repo)
-    edits = {"Makefile": "EDITONE_CPPFLAGS += -DEXTRA=EDITONE_EXTRA\n"}
-    if (libdir / "editone.c").is_file():
-        edits["editone.c"] = "int editone_more(void) { return EDITONE_OK; }\n"
-    for name, line in edits.items():
-        with (libdir / name).open("a") as file:
-            file.write(f"\n{line}")
-    commit(repo)
-    result = rename(repo, "NAME=edit-two", "LIB=edittwo")
-    assert "yours now" not in result.stdout
-    libdir = library_dir(repo)
-    assert libdir.name == "edittwolib"
-    for name, line in edits.items():
-        path = libdir / name.replace("editone", "edittwo")
-        assert line.replace("editone", "edittwo").replace("EDITONE", "EDITTWO") in path.read_text()
-        assert path.relative_to(repo).as_posix() in template.read_record(repo)["package_files"]
-    assert (repo / "edit_two" / "_loader.py").read_text() == loader.replace("one", "two")
-    assert 'LIBRARY_DIR = os.path.join("edit_two", "edittwolib")' in (repo / "setup.py").read_text()
-
-
-def test_a_record_without_blob_ids_takes_every_listed_file_as_the_templates(repo):
-    """A record written before rename kept blob ids: its files are renamed as they were then,
-    even one replaced whole, and the rename records their ids."""
-    rename(repo, "NAME=old-record", "LIB=oldrec")
-    record = template.read_record(repo)
-    assert all(record["package_files"].values())
-    template.write_record(repo, {**record, "package_files": dict.fromkeys(record["package_files"], "")})
-    assert re.search(r"^    setup\.cfg$", (repo / template.RECORD).read_text(), re.M)
-    commit(repo)
-    makefile = library_dir(repo) / "Makefile"
-    makefile.write_text("LIBNAME ?= liboldrec.so\n")
-    commit(repo)
-    rename(repo, "NAME=new-record", "LIB=newrec")
-    makefile = library_dir(repo) / "Makefile"
-    assert makefile.read_text() == "LIBNAME ?= libnewrec.so\n"
-    package_files = template.read_record(repo)["package_files"]
-    assert makefile.relative_to(repo).as_posix() in package_files
-    assert dict(zip(package_files, git(repo, "hash-object", *package_files).split())) == package_files
 
 
 def test_lines_marked_keep_are_kept(repo):

@@ -163,35 +163,3 @@ def test_the_readme_links_under_the_url_given(renamer):
     assert readme == "[MANUAL.md](https://ada.example/trees/blob/HEAD/MANUAL.md)\n"
     # Without a URL the link is renamed with the rest.
     assert rename.set_fields("README.md", original, renamed, {"url": ""}, old) == renamed
-
-
-def test_a_kept_file_name_stays_wherever_text_names_it():
-    """Files rename does not move keep their names in the files it rewrites; the names are still
-    renamed elsewhere, and in paths."""
-    renamer = rename.Renamer("old-graphs", "new-pkg", [("old_graphs", "new_pkg"), ("ogc", "newc")], ["ogc.h"])
-    assert renamer.text('#include "ogc.h" /* ogc_sum, ogc.c, src/ogc.h */', ".c") == (
-        '#include "ogc.h" /* newc_sum, newc.c, src/ogc.h */'
-    )
-    assert renamer.name("ogc.h") == "newc.h"
-    assert not renamer.mentions('#include "ogc.h"')
-    assert renamer.mentions('#include "ogc.h" // ogc_sum')
-
-
-EXAMPLE = "\n".join(f"int ogc_f{n}(void) {{ return {n}; }}" for n in range(10)) + "\n#endif\n}\n"
-
-
-@pytest.mark.parametrize(
-    ("current", "derived"),
-    [
-        (EXAMPLE, True),
-        # A function of the fork's own added: still the template's file.
-        (EXAMPLE + "int mine(void) { return 0; }\n" * 5, True),
-        # Half its lines changed, and the rest of it reordered: still half of it.
-        ("\n".join(reversed(EXAMPLE.splitlines()[5:])) + "\nint other(void);\n" * 5, True),
-        # Upstream's file of the same name: shares an #endif and braces, not half.
-        ("#ifndef UP_H\n#define UP_H\n{\n}\nint up(void);\n#endif\n" * 3, False),
-        ("", False),
-    ],
-)
-def test_a_file_derives_from_the_template_while_half_its_lines_are_left(current, derived):
-    assert rename.derives(EXAMPLE, current) is derived

@@ -29,9 +29,7 @@ CACHE = ROOT / ".build" / "upstream"
 
 XXHASH = {
     "name": "hashfork",
-    # Named after its upstream, as users do: the example's sources become xxhash.c and xxhash.h,
-    # which upstream's files of the same names replace, and a later rename must leave alone.
-    "lib": "xxhash",
+    "lib": "xxh",
     "sdist": ("xxhash", "4.1.0"),
     "copy": {
         "deps/xxhash/xxhash.c": "xxhash.c",

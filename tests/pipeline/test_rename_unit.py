@@ -46,26 +46,26 @@ def test_each_spelling_becomes_the_new_one(renamer, line, suffix, renamed):
         # The names as identifiers of their own, and in the forms the template derives from them.
         ("import tree; tree.TreeError; TREE_API", "import forest; forest.ForestError; FOREST_API"),
         ("tests/package/test_tree.py", "tests/package/test_forest.py"),
-        ("libmstp.so mstplib mstp_sum MSTP_OK", "libwood.so woodlib wood_sum WOOD_OK"),
+        ("libzorp.so zorplib zorp_sum ZORP_OK", "libwood.so woodlib wood_sum WOOD_OK"),
         # Inside another identifier they are part of that one, which stays.
         (
             "spanning_tree(); SpanningTree; SPANNING_TREE; Treetop",
             "spanning_tree(); SpanningTree; SPANNING_TREE; Treetop",
         ),
-        ("mstp_spanning_tree(); unmstp_x; MY_MSTP_OK", "wood_spanning_tree(); unmstp_x; MY_MSTP_OK"),
+        ("zorp_spanning_tree(); unzorp_x; MY_ZORP_OK", "wood_spanning_tree(); unzorp_x; MY_ZORP_OK"),
     ],
 )
 def test_only_whole_identifiers_are_renamed(line, renamed):
     """NAME=tree, then NAME=forest: the public spanning_tree keeps its name."""
     assert (
-        rename.Renamer("tree", "forest", [("tree", "forest"), ("mstp", "wood")]).text(line, ".py") == renamed
+        rename.Renamer("tree", "forest", [("tree", "forest"), ("zorp", "wood")]).text(line, ".py") == renamed
     )
 
 
 def test_a_package_named_after_the_library_stays_whole():
-    """mstp_tools is the package, not the library's mstp_ prefix."""
-    renamer = rename.Renamer("mstp-tools", "kit", [("mstp_tools", "kit"), ("mstp", "wood")])
-    assert renamer.text("import mstp_tools; mstp_sum", ".py") == "import kit; wood_sum"
+    """zorp_tools is the package, not the library's zorp_ prefix."""
+    renamer = rename.Renamer("zorp-tools", "kit", [("zorp_tools", "kit"), ("zorp", "wood")])
+    assert renamer.text("import zorp_tools; zorp_sum", ".py") == "import kit; wood_sum"
 
 
 def test_each_line_keeps_its_line_ending(renamer):

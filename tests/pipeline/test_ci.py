@@ -47,7 +47,7 @@ def run_suite(tmp_path, reason, ci, workers):
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=900,
     )
 
 

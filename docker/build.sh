@@ -9,7 +9,8 @@
 # (1: link with -s), SOURCE_DATE_EPOCH, JOBS (C files compiled at once, read by setup.py), V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "${here}/../scripts/lib.sh"
+source "${here}/lib.sh"
+source "${here}/pythons.sh"
 
 main() {
   local sdist=$1 outdir=$2 build_requires=${3:-} pythons tag py wheel work src built=()
@@ -68,7 +69,7 @@ check_wheel() {
   local py=$1 wheel=$2 compiled
   case "$(basename "${wheel}")" in
     *-any.whl)
-      compiled=$("${py}" "${here}/../scripts/compiled.py" "${wheel}" | paste -sd' ')
+      compiled=$("${py}" "${here}/compiled.py" "${wheel}" | paste -sd' ')
       [[ -z "${compiled}" ]] ||
         die "$(basename "${wheel}") is tagged 'any' but carries compiled files (${compiled}); make bdist_wheel set root_is_pure = False (see setup.py)"
       ;;

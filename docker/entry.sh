@@ -7,7 +7,8 @@
 # IO/pyproject.toml, when there is one, may name the tests' requirements (a 'test' dependency group).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "${here}/../scripts/lib.sh"
+source "${here}/lib.sh"
+source "${here}/pythons.sh"
 
 step=$1 io=$2
 if [[ "${IN_CONTAINER:-0}" == 1 && ! -d "${OPT_PYTHON}" ]]; then
@@ -17,6 +18,13 @@ case "${step}" in
   wheels | repair | wheels+repair | verify) ;;
   *) die "unknown step '${step}'; use wheels, repair, wheels+repair or verify" ;;
 esac
+
+# With V=1, the settings the step received (CONTAINER_SETTINGS names them), as it sees them.
+if [[ "${V:-0}" == 1 ]]; then
+  for name in ${CONTAINER_SETTINGS:-}; do
+    say "setting ${name}=${!name-}"
+  done
+fi
 
 # manylinux images ship their interpreters and tools without bytecode (.pyc), so each new
 # container would compile again, at first import, the standard library, auditwheel and pytest:
@@ -43,7 +51,7 @@ requirements=${io}/test-requirements.txt
 if [[ "${step}" != wheels ]]; then
   test_requirements "${io}/pyproject.toml" >"${requirements}" || exit 1
 fi
-# In a container the sdist comes last, on stdin (see scripts/step.sh): all above ran meanwhile.
+# In a container the sdist comes last, on stdin (see scripts/build/step.sh): all above ran meanwhile.
 if [[ "${IN_CONTAINER:-0}" == 1 && "${step}" == wheels* ]]; then
   tar -xf - -C "${io}/in" 2>/dev/null || exit "${NO_INPUTS}"
 fi

@@ -5,7 +5,7 @@
 # Environment: PLAT (default: the image's AUDITWHEEL_PLAT, else auditwheel's best), V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "${here}/../scripts/lib.sh"
+source "${here}/lib.sh"
 
 main() {
   local wheeldir=$1 outdir=$2 wheel repaired log plat_args=()

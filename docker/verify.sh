@@ -9,7 +9,8 @@
 # (parallel checks, default: CPU count), PYTEST_VERSION, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "${here}/../scripts/lib.sh"
+source "${here}/lib.sh"
+source "${here}/pythons.sh"
 
 # Fresh venv, install the wheel and the tests' requirements, run the tests from an empty directory.
 # Runs in the background under 'if', where set -e does not apply: each step returns on failure,
@@ -162,7 +163,7 @@ main() {
   VERIFY_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/verify.XXXXXX")
   trap 'rm -rf "${VERIFY_ROOT}"' EXIT
   [[ -z "${TESTER}" ]] || chmod 755 "${VERIFY_ROOT}"
-  local jobs=${JOBS:-$(nproc)} count
+  local jobs=${JOBS:?} count
   count=$(wc -l <<<"${pythons}")
   ((jobs <= count)) || jobs=${count}
   say "testing $(basename -a "${all[@]}" | tr '\n' ' ')under $(cut -d' ' -f1 <<<"${pythons}" | tr '\n' ' ')(${jobs} at a time)"
@@ -198,12 +199,12 @@ main() {
 
 # make reads it from scripts/tools.txt, the one place it is pinned.
 : "${PYTEST_VERSION:?}"
-# pytest and what it needs, every file's hash checked, from docker/pytest.lock (scripts/pins.sh
+# pytest and what it needs, every file's hash checked, from docker/pytest.lock (scripts/tools/pins.sh
 # writes it from that pin). Another version has no hashes to check: it goes by its version alone.
 if grep -qx "pytest==${PYTEST_VERSION} \\\\" "${here}/pytest.lock"; then
   PYTEST_REQUIREMENTS=(--require-hashes --requirement "${here}/pytest.lock")
 else
   PYTEST_REQUIREMENTS=("pytest==${PYTEST_VERSION}")
-  warn "PYTEST_VERSION=${PYTEST_VERSION} is not the version docker/pytest.lock holds, so its files' hashes are not checked; to check them, set it in scripts/tools.txt and run scripts/pins.sh tools"
+  warn "PYTEST_VERSION=${PYTEST_VERSION} is not the version docker/pytest.lock holds, so its files' hashes are not checked; to check them, pin and lock that version (MANUAL.md, Pins)"
 fi
 main "$@"

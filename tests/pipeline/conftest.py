@@ -18,7 +18,12 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 collect_ignore = ["fixtures"]
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
+# The pipeline's Python modules, imported by the tests as its scripts import each other; without
+# leaving bytecode in the checkout's folders, which the container's copy of docker/ would carry.
+sys.dont_write_bytecode = True
+sys.path[:0] = [
+    str(ROOT / folder) for folder in ("scripts/build", "scripts/release", "scripts/template", "docker")
+]
 import project as metadata  # noqa: E402 - the pipeline's own reader of the project's identity
 import template  # noqa: E402 - the pipeline's own list of its files
 
@@ -40,7 +45,7 @@ TOOLS = Path(os.environ.get("TOOLS_BIN") or ROOT / ".build" / "tools" / "bin").p
 # volume stay.
 _SETTINGS = re.findall(
     r"^([A-Z_]+) +\?=",
-    (ROOT / "Makefile").read_text() + (ROOT / "scripts/pipeline.mk").read_text(),
+    (ROOT / "Makefile").read_text() + (ROOT / "scripts/settings.mk").read_text(),
     flags=re.M,
 )
 for _name in {
@@ -87,7 +92,11 @@ def commit(repo, message="work"):
 def tracked_files(root=ROOT):
     """The project's source files, as the pipeline lists them: what a fresh clone would hold."""
     out = subprocess.run(
-        [str(root / "scripts" / "source_files.sh")], cwd=root, check=True, capture_output=True, text=True
+        [str(root / "scripts" / "build" / "source_files.sh")],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return [name for name in out.split("\0") if name]
 
@@ -232,7 +241,9 @@ def tools_dir():
 def make(project, *args, env=None, check=True, timeout=900, prefix=()):
     """Run make in a project, sharing this checkout's tools (under the command prefix, if any);
     return the CompletedProcess."""
-    full_env = {**os.environ, "TOOLS": str(tools_dir()), **(env or {})}
+    # PYTEST_VERSION in this process is pytest's own (it sets it to its version), not the setting.
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
+    full_env = {**inherited, "TOOLS": str(tools_dir()), **(env or {})}
     result = subprocess.run(
         [*prefix, "make", "--no-print-directory", "-C", str(project), *args],
         env=full_env,
@@ -350,14 +361,21 @@ def unshared(*options):
     return prefix
 
 
-LIB = ROOT / "scripts" / "lib.sh"
+LIBS = [ROOT / "scripts" / "lib.sh", ROOT / "docker" / "pythons.sh"]
 
 
 def shell(function, *args, env=None, check=True):
-    """Run a scripts/lib.sh function in bash with only the given settings; return (rc, out, err)."""
+    """Run a function of the pipeline's shell libraries (scripts/lib.sh, which sources docker/lib.sh,
+    and docker/pythons.sh) in bash with only the given settings; return (rc, out, err)."""
     base = {"PATH": os.environ["PATH"], "PROG": "test"}
     result = subprocess.run(
-        [shutil.which("bash"), "-c", f'source "{LIB}" && {function} "$@"', "bash", *args],
+        [
+            shutil.which("bash"),
+            "-c",
+            " && ".join(f'source "{lib}"' for lib in LIBS) + f' && {function} "$@"',
+            "bash",
+            *args,
+        ],
         env={**base, **(env or {})},
         capture_output=True,
         text=True,

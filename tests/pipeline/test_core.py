@@ -147,7 +147,7 @@ def test_host_mode_builds_with_the_interpreters_that_run(project):
 
 def test_make_help_lists_every_setting(project):
     out = make(project, "help").stdout
-    text = (project / "Makefile").read_text() + (project / "scripts" / "pipeline.mk").read_text()
+    text = (project / "Makefile").read_text() + (project / "scripts" / "settings.mk").read_text()
     for name in re.findall(r"^([A-Z_]+) +\?=", text, flags=re.M):
         assert re.search(rf"^  {name} ", out, flags=re.M), name
 

@@ -4,14 +4,11 @@ working tree; incremental, and never in the sdist or the wheels."""
 import re
 import shlex
 import subprocess
-import sys
 import tarfile
 
 import pytest
-from conftest import PACKAGE, PACKAGE_TESTS, ROOT, SDIST, make, snapshot
-
-sys.path.insert(0, str(ROOT / "scripts"))
 from compiled import COMPILED  # noqa: E402 - the pipeline's one definition of a compiled file
+from conftest import PACKAGE, PACKAGE_TESTS, SDIST, make, snapshot
 
 BUILD = ".build/develop-build"
 

@@ -56,7 +56,7 @@ def test_a_source_without_git_says_where_to_build_from(project):
 
 
 def test_tools_whose_python_does_not_run_are_named_with_the_fix(tmp_path):
-    result = run([SCRIPTS / "sdist.sh", tmp_path / "out"], TOOLS_BIN=str(tmp_path / "gone" / "bin"))
+    result = run([SCRIPTS / "build" / "sdist.sh", tmp_path / "out"], TOOLS_BIN=str(tmp_path / "gone" / "bin"))
     assert error(result, "sdist") == (
         f"the tools' Python ({tmp_path}/gone/bin/python) does not run; remove {tmp_path}/gone and run make "
         "again, which installs the tools afresh"
@@ -81,7 +81,8 @@ def step(tmp_path, name, **env):
     settings = {"MANYLINUX_IMAGE": "unused", "CACHE_VOLUME": "unused", "CONTAINER_ENGINE": "none"}
     settings |= {"MANYLINUX": "manylinux_2_28", "ARCH": platform.machine()}
     settings |= {"BUILD_DIR": str(tmp_path / "build"), "WHEELHOUSE": str(tmp_path / "wheelhouse")}
-    return run([SCRIPTS / "step.sh", name], **{**settings, **env})
+    settings |= {"DIST_DIR": str(tmp_path / "dist"), "TESTS": "tests/package", "JOBS": "1"}
+    return run([SCRIPTS / "build" / "step.sh", name], **{**settings, **env})
 
 
 def test_an_unknown_step_is_named(tmp_path):
@@ -151,7 +152,7 @@ def test_an_empty_path_setting_is_refused(project):
 
 
 def test_an_unknown_tool_group_is_named_with_the_groups(tmp_path):
-    result = run([SCRIPTS / "tools.sh", tmp_path / "tools", "docs"])
+    result = run([SCRIPTS / "tools" / "tools.sh", tmp_path / "tools", "docs"])
     assert error(result, "tools").startswith("no tool group 'docs' in scripts/tools.txt; use one of: make ")
 
 
@@ -175,7 +176,7 @@ def test_a_tools_python_that_cannot_serve_is_named(tmp_path, python, message):
         python.parent.mkdir()
         python.write_text("#!/bin/sh\nexit 1\n")
         python.chmod(0o755)
-    result = run([SCRIPTS / "tools.sh", tmp_path / "tools", "make"], TOOLS_PYTHON=str(python))
+    result = run([SCRIPTS / "tools" / "tools.sh", tmp_path / "tools", "make"], TOOLS_PYTHON=str(python))
     assert error(result, "tools") == message.format(python=python)
 
 
@@ -191,7 +192,9 @@ def test_a_python_without_pip_or_venv_cannot_bring_uv_and_says_so(tmp_path):
     for tool in shell_tools.split():
         if (found := shutil.which(tool)) is not None:
             (bare / tool).symlink_to(found)
-    result = run([SCRIPTS / "tools.sh", tmp_path / "tools", "make"], TOOLS_PYTHON=str(python), PATH=str(bare))
+    result = run(
+        [SCRIPTS / "tools" / "tools.sh", tmp_path / "tools", "make"], TOOLS_PYTHON=str(python), PATH=str(bare)
+    )
     assert error(result, "tools") == (
         "installing uv with pip failed (see above); install uv (https://docs.astral.sh/uv), "
         f"or pip for {python}"
@@ -219,7 +222,7 @@ def test_dependency_groups_that_are_not_a_table_or_name_a_group_twice_are_named(
 
 def index(tmp_path, action, **env):
     settings = {"BUILD_DIR": str(tmp_path / "build"), "TOOLS_BIN": str(tools_dir() / "bin")}
-    return run([SCRIPTS / "index.sh", action], **{**settings, **env})
+    return run([SCRIPTS / "release" / "index.sh", action], **{**settings, **env})
 
 
 def test_an_index_port_in_use_is_named(tmp_path):
@@ -272,8 +275,8 @@ def test_a_second_make_in_the_checkout_is_stopped_at_once(tmp_path):
     first = subprocess.Popen(["sleep", "60"])
     try:
         build = tmp_path / "build"
-        assert run([SCRIPTS / "checkout.sh", first.pid, "lock", f"BUILD_DIR={build}"]).stdout == ""
-        second = run([SCRIPTS / "checkout.sh", os.getpid(), "lock", f"BUILD_DIR={build}"])
+        assert run([SCRIPTS / "build" / "checkout.sh", first.pid, "lock", f"BUILD_DIR={build}"]).stdout == ""
+        second = run([SCRIPTS / "build" / "checkout.sh", os.getpid(), "lock", f"BUILD_DIR={build}"])
         assert second.stdout == (
             f"another make is running in this checkout (it holds {build}); wait for it to end, or stop it\n"
         )
@@ -298,7 +301,7 @@ def test_a_wheel_auditwheel_cannot_read_is_named(tmp_path):
 def test_check_published_without_a_release_says_to_make_it(tmp_path):
     for folder in ("wheelhouse", "dist"):
         (tmp_path / folder).mkdir()
-    result = run([SCRIPTS / "check_published.sh"], cwd=tmp_path, PYTEST_VERSION="8.0")
+    result = run([SCRIPTS / "release" / "check_published.sh"], cwd=tmp_path, PYTEST_VERSION="8.0")
     assert error(result, "check_published") == (
         "no wheel in wheelhouse/ and no sdist in dist/ to tell the version; run 'make' first"
     )
@@ -321,14 +324,16 @@ def test_check_published_without_a_release_says_to_make_it(tmp_path):
 )
 def test_files_of_two_releases_are_refused_naming_both(tmp_path, other, message):
     first, stray = fake_wheel(tmp_path, WHEEL), fake_sdist(tmp_path, other)
-    result = run([tools_dir() / "bin" / "python", SCRIPTS / "check_dist.py", "--quick", first, stray])
+    result = run(
+        [tools_dir() / "bin" / "python", SCRIPTS / "release" / "check_dist.py", "--quick", first, stray]
+    )
     assert error(result, "check_dist") == f"{stray}: " + message.format(
         prefix=canonicalize_name(PREFIX), version=VERSION, first=first
     )
 
 
 def test_repository_usage_is_shown_for_an_unknown_command():
-    result = run([tools_dir() / "bin" / "python", SCRIPTS / "repository.py", "publish"])
+    result = run([tools_dir() / "bin" / "python", SCRIPTS / "release" / "repository.py", "publish"])
     assert error(result, "repository").startswith(
         "usage: repository.py where | check-name PROJECT UPLOAD_URL"
     )
@@ -337,7 +342,7 @@ def test_repository_usage_is_shown_for_an_unknown_command():
 def test_the_local_repository_without_a_section_or_an_index_says_how_to_get_one(tmp_path):
     (tmp_path / "pypirc").write_text("[distutils]\nindex-servers = pypi\n")
     env = {"REPOSITORY": "local", "PYPIRC": str(tmp_path / "pypirc"), "BUILD_DIR": str(tmp_path / "build")}
-    result = run([tools_dir() / "bin" / "python", SCRIPTS / "repository.py", "where"], **env)
+    result = run([tools_dir() / "bin" / "python", SCRIPTS / "release" / "repository.py", "where"], **env)
     assert error(result, "repository") == (
         f"no [local] section in {tmp_path}/pypirc and no local index; start one with 'make index-start', "
         "or add the section (see .pypirc.example)"

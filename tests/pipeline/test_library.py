@@ -13,18 +13,16 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-from conftest import ROOT, make
-
-sys.path.insert(0, str(ROOT / "scripts"))
 import check_dist  # noqa: E402
+import pytest
 from compiled import compiled_files  # noqa: E402
+from conftest import ROOT, make
 
 
 def identity(project):
     """(distribution, version, import package) as the project's metadata gives them."""
     out = subprocess.run(
-        [sys.executable, "scripts/project.py"], cwd=project, check=True, capture_output=True, text=True
+        [sys.executable, "scripts/build/project.py"], cwd=project, check=True, capture_output=True, text=True
     )
     return out.stdout.split()[:3]
 

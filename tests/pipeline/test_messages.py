@@ -167,10 +167,10 @@ def python_messages(trees):
 
 def collect():
     """Every message: (where, its parts)."""
-    scripts = sorted([*(ROOT / "scripts").glob("*.sh"), *(ROOT / "docker").glob("*.sh")])
+    scripts = sorted([*(ROOT / "scripts").rglob("*.sh"), *(ROOT / "docker").glob("*.sh")])
     trees = {
         p: ast.parse(p.read_text())
-        for p in sorted([*(ROOT / "scripts").glob("*.py"), *(ROOT / "docker").glob("*.py")])
+        for p in sorted([*(ROOT / "scripts").rglob("*.py"), *(ROOT / "docker").glob("*.py")])
     }
     return [
         *(m for path in scripts for m in shell_messages(path)),
@@ -305,14 +305,14 @@ def test_the_collector_finds_every_die_and_every_raise():
     # A die the collector misreads would drop its message silently: found apart, by line.
     dies = {
         f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, found.start()) + 1}"
-        for path in [*(ROOT / "scripts").glob("*.sh"), *(ROOT / "docker").glob("*.sh")]
+        for path in [*(ROOT / "scripts").rglob("*.sh"), *(ROOT / "docker").glob("*.sh")]
         for text in [without_comments(path)]
         for found in re.finditer(r"(?<![\w-])die\b(?!\(\))", text)
     }
     collected = {where for where, _ in collect()}
     assert dies - collected == set(), "die without a message of its own text, or misread"
     assert any(where.startswith("scripts/pipeline.mk:") for where in collected)
-    assert any(where.startswith("scripts/check_dist.py:") for where in collected)
+    assert any(where.startswith("scripts/release/check_dist.py:") for where in collected)
 
 
 def test_a_message_counts_as_tested_by_its_own_words_with_any_values_not_by_shared_ones():

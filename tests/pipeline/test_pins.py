@@ -1,5 +1,5 @@
 """Pinned versions are written once, in scripts/tools.txt, and read from there everywhere else;
-the lock files scripts/pins.sh derives from it hold every file's hash, which installs check."""
+the lock files scripts/tools/pins.sh derives from it hold every file's hash, which installs check."""
 
 import os
 import re
@@ -26,7 +26,7 @@ def test_the_pytest_version_is_written_only_in_tools_txt():
             text = (ROOT / name).read_text()
         except UnicodeDecodeError:
             continue  # binary
-        # The locks are written from it by scripts/pins.sh, and checked against it below.
+        # The locks are written from it by scripts/tools/pins.sh, and checked against it below.
         if name not in (TOOLS_TXT, TOOLS_LOCK, PYTEST_LOCK) and spelled.search(text):
             holders.append(name)
     assert holders == [], f"pytest {version} is also written in {holders}; read it from {TOOLS_TXT}"
@@ -70,11 +70,13 @@ def locked(lines):
 def test_every_pin_is_locked_with_hashes():
     pins = sections((ROOT / TOOLS_TXT).read_text())
     lock = sections((ROOT / TOOLS_LOCK).read_text())
-    assert list(lock) == list(pins), "the lock's groups are tools.txt's; run scripts/pins.sh tools"
+    assert list(lock) == list(pins), "the lock's groups are tools.txt's; run scripts/tools/pins.sh tools"
     for group, lines in pins.items():
         requirements = locked(lock[group])
         for pin in lines:
-            assert pin.lower() in requirements, f"{pin} ({group}) is not locked; run scripts/pins.sh tools"
+            assert pin.lower() in requirements, (
+                f"{pin} ({group}) is not locked; run scripts/tools/pins.sh tools"
+            )
         assert all(requirements.values()), f"a requirement of {group} has no hash"
     container = locked(
         line for line in (ROOT / PYTEST_LOCK).read_text().splitlines() if not line.startswith("#")
@@ -97,7 +99,7 @@ def test_pins_sh_locks_a_changed_pin_with_its_hashes(project):
     txt = project / TOOLS_TXT
     txt.write_text(re.sub(r"^pytest==\S+$", "pytest==8.3.5", txt.read_text(), flags=re.M))
     subprocess.run(
-        [str(project / "scripts/pins.sh"), "tools"],
+        [str(project / "scripts/tools/pins.sh"), "tools"],
         env={**os.environ, "TOOLS": str(tools_dir())},
         check=True,
         capture_output=True,
@@ -171,8 +173,7 @@ def test_a_pytest_version_other_than_the_locked_one_says_its_hashes_are_not_chec
     result = make(built_project, "verify", "PYTHONS=cp312", "PYTEST_VERSION=0.0.1", check=False)
     assert (
         "verify: warning: PYTEST_VERSION=0.0.1 is not the version docker/pytest.lock holds, so its "
-        "files' hashes are not checked; to check them, set it in scripts/tools.txt and run "
-        "scripts/pins.sh tools"
+        "files' hashes are not checked; to check them, pin and lock that version (MANUAL.md, Pins)"
     ) in result.stderr.splitlines()
 
 
@@ -180,7 +181,7 @@ def test_a_pytest_version_other_than_the_locked_one_says_its_hashes_are_not_chec
 
 
 def default_tag():
-    return re.search(r"^MANYLINUX_TAG +\?= *([^#\s]+)", (ROOT / "scripts/pipeline.mk").read_text(), re.M)[1]
+    return re.search(r"^MANYLINUX_TAG +\?= *([^#\s]+)", (ROOT / "scripts/settings.mk").read_text(), re.M)[1]
 
 
 @pytest.fixture
@@ -259,7 +260,7 @@ def test_an_image_named_with_its_digest_builds_and_config_shows_it(engine, proje
 def pins_sh(project, *parts, **env):
     """Run the project's pins.sh; return its error lines."""
     result = subprocess.run(
-        [str(project / "scripts/pins.sh"), *parts],
+        [str(project / "scripts/tools/pins.sh"), *parts],
         env={**os.environ, **env},
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""scripts/project.py: the project's identity from setup.cfg or pyproject.toml, without an engine."""
+"""scripts/build/project.py: the project's identity from setup.cfg or pyproject.toml, without an engine."""
 
 import shutil
 import subprocess
@@ -30,13 +30,13 @@ name = "{name}"
 
 def identify(tmp_path, files, *args):
     """Run project.py over a project made of files {path: text}; return the CompletedProcess."""
-    (tmp_path / "scripts").mkdir()
-    shutil.copy(ROOT / "scripts" / "project.py", tmp_path / "scripts")
+    (tmp_path / "scripts" / "build").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "build" / "project.py", tmp_path / "scripts" / "build")
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(textwrap.dedent(text))
     return subprocess.run(
-        [sys.executable, "scripts/project.py", *args], cwd=tmp_path, capture_output=True, text=True
+        [sys.executable, "scripts/build/project.py", *args], cwd=tmp_path, capture_output=True, text=True
     )
 
 
@@ -122,7 +122,7 @@ def test_unusable_metadata_is_named_in_one_line(tmp_path, files, message):
 
 
 def test_without_check_a_problem_prints_nothing(tmp_path):
-    """make reads the identity when it starts, for every target; scripts/sdist.sh says what is wrong."""
+    """make reads the identity when it starts, for every target; scripts/build/sdist.sh says what is wrong."""
     result = identify(tmp_path, {"setup.cfg": "[metadata]\n"})
     assert (result.returncode, result.stdout, result.stderr) == (1, "", "")
 

@@ -43,7 +43,7 @@ def repo(project):
 def current(project):
     """(distribution, import package, C library) as the project names them now."""
     dist, _, package, _ = subprocess.run(
-        [sys.executable, "scripts/project.py"], cwd=project, check=True, capture_output=True, text=True
+        [sys.executable, "scripts/build/project.py"], cwd=project, check=True, capture_output=True, text=True
     ).stdout.split()
     loader = (project / package / "_loader.py").read_text()
     lib = re.search(r'^LIBRARY_NAME = "lib(\w+)\.so"', loader, re.M).group(1)
@@ -497,7 +497,7 @@ def test_a_signal_at_any_moment_leaves_the_project_whole_or_unchanged(repo, tmp_
     ends rename with one line, not a traceback."""
     env = {**os.environ, "NAME": "signalled-pkg", "LIB": "signalledc"}
     env.pop("TOOLS_BIN", None)  # no ruff: it formats after the change phase
-    command = [sys.executable, "scripts/rename.py"]
+    command = [sys.executable, "scripts/template/rename.py"]
     reference = shutil.copytree(repo, tmp_path / "reference", symlinks=True)
     run = subprocess.Popen(command, cwd=reference, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     began = started_a_command(run)

@@ -144,6 +144,6 @@ def test_a_pin_changed_and_not_locked_again_is_refused_before_any_install(projec
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert errors == [
         "tools: error: scripts/tools.lock does not lock auditwheel==0.0.1 of the 'make' group in "
-        "scripts/tools.txt; run scripts/pins.sh tools to lock the pins again"
+        "scripts/tools.txt; run scripts/tools/pins.sh tools to lock the pins again"
     ], result.stderr
     assert not tools.exists()

@@ -98,7 +98,7 @@ def updated(tmp_path_factory):
     commit(fork, "Rename the project")
 
     kept = shipped_here(fork)
-    host_script = sorted((tpl / "scripts").glob("*.sh"))[0].relative_to(tpl)
+    host_script = sorted((tpl / "scripts").glob("release/*.sh"))[0].relative_to(tpl)
     fork_edits = {
         next(n for n in kept if n.endswith("/Makefile")): "# the fork's own note on its library",
         "README.md": "The fork's own README line.",
@@ -184,7 +184,7 @@ def clash(tmp_path):
     file; the update run, which stops on the conflict."""
     tpl = make_template(tmp_path / "template")
     fork = clone(tpl, tmp_path / "fork")
-    clashing = sorted((fork / "scripts").glob("*.sh"))[0].relative_to(fork)
+    clashing = sorted((fork / "scripts").glob("release/*.sh"))[0].relative_to(fork)
     other = sorted((fork / "docker").glob("*.sh"))[0].relative_to(fork)
     insert_after_first_line(fork / clashing, "# the fork's line")
     commit(fork, "The fork's line")

@@ -1,5 +1,5 @@
-"""Unit tests of make upload's Python: the file checks (scripts/check_dist.py) and the index
-queries (scripts/repository.py), called directly; the index is a real pypiserver on 127.0.0.1.
+"""Unit tests of make upload's Python: the file checks (scripts/release/check_dist.py) and the index
+queries (scripts/release/repository.py), called directly; the index is a real pypiserver on 127.0.0.1.
 """
 
 import shutil

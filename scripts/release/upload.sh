@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Upload the repaired wheels and the sdist with twine, after checking every file.
-#   scripts/upload.sh
+#   scripts/release/upload.sh
 # Where to: REPOSITORY (a .pypirc section, default pypi) or REPOSITORY_URL; see
 # scripts/repository.py. Credentials are twine's business: .pypirc (PYPIRC), TWINE_USERNAME and
 # TWINE_PASSWORD, or keyring; none of them is ever put on a command line or printed.
@@ -11,7 +11,7 @@
 #   SKIP_EXISTING, DRY_RUN (1: send nothing), BUILD_DIR, TOOLS_BIN, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "${here}/lib.sh"
+source "${here}/../lib.sh"
 
 : "${WHEELHOUSE:=wheelhouse}" "${DIST_DIR:=dist}" "${BUILD_DIR:=.build}"
 python=${TOOLS_BIN:-${BUILD_DIR}/tools/bin}/python

@@ -1,15 +1,15 @@
 """Where `make upload` sends the files, found the way twine finds it, and what is there already.
 
-    python scripts/repository.py where
+    python scripts/release/repository.py where
         print three lines: the .pypirc to hand twine, the upload URL, the simple index URL
-    python scripts/repository.py new [--skip-existing] INDEX_URL FILE...
+    python scripts/release/repository.py new [--skip-existing] INDEX_URL FILE...
         print the files the index does not hold yet; without --skip-existing, a file already
         there is an error (an index never replaces a published file); with it, only a file
         there with other contents is
-    python scripts/repository.py check-name PROJECT UPLOAD_URL
+    python scripts/release/repository.py check-name PROJECT UPLOAD_URL
         fail if PROJECT is the template's example (.template's "example"), unless the upload
         goes to this machine: that name is not the project's to publish
-    python scripts/repository.py twine ARG...
+    python scripts/release/repository.py twine ARG...
         run `twine ARG...`, with an index that cannot be reached reported in one line, as twine
         reports an HTTP error, instead of urllib3's retries and a traceback
 
@@ -33,14 +33,17 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
-import template
 from packaging.utils import canonicalize_name
 from twine.__main__ import main as twine_main
 from twine.exceptions import TwineException
 from twine.utils import DEFAULT_CONFIG_FILE, get_repository_from_config
 
+# The template's record (.template), which names the example project.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "template"))
+import template  # noqa: E402
+
 PROG = "repository"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Upload endpoints whose simple index lives on another host.
 KNOWN_INDEXES = {
     "https://upload.pypi.org/legacy/": "https://pypi.org/simple/",

@@ -1,7 +1,7 @@
 """Bring the template's later changes into this project's pipeline files, with a three-way git merge.
 
     make update-template [TEMPLATE=<url or path>] [REF=<tag or branch>]
-    TEMPLATE=... REF=... python3 scripts/update_template.py      (what make runs)
+    TEMPLATE=... REF=... python3 scripts/template/update_template.py      (what make runs)
 
 TEMPLATE defaults to the url in the record (.template), else the git remote origin; REF to the
 template's default branch. The merge's base is the template version the record names (the one the
@@ -29,7 +29,7 @@ from pathlib import Path
 import template
 
 PROG = "update-template"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Paths in template-files.txt are names, never patterns.
 GIT_ENV = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
 # The update's commit message starts so; a rerun finds an unfinished update by it.

@@ -1,10 +1,10 @@
 """Print the project's identity, read from its own metadata, for make and the scripts.
 
-    python3 scripts/project.py            -> "NAME VERSION PACKAGE DIST_PREFIX" on one line
-    python3 scripts/project.py --check    -> the same, or one line on stderr naming the problem
-    python3 scripts/project.py --check --build-requires -> the check, then pyproject.toml's build
+    python3 scripts/build/project.py            -> "NAME VERSION PACKAGE DIST_PREFIX" on one line
+    python3 scripts/build/project.py --check    -> the same, or one line on stderr naming the problem
+    python3 scripts/build/project.py --check --build-requires -> the check, then pyproject.toml's build
                                                             requirements instead, one a line
-    python3 scripts/project.py --requires-python -> the Python versions the project supports (a
+    python3 scripts/build/project.py --requires-python -> the Python versions the project supports (a
                                                    version specifier, ">=3.10"), or an empty line
 
 The distribution name and version come from pyproject.toml's [project] table when it has one
@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 PROG = "project"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Problem(Exception):

@@ -1,14 +1,14 @@
 """Turn the template into your own project: rename the package, its distribution and its C library.
 
     make rename NAME=my-pkg [LIB=mylib] [AUTHOR=...] [AUTHOR_EMAIL=...] [DESCRIPTION=...] [URL=...]
-    NAME=my-pkg python3 scripts/rename.py        (what make runs; the settings come from the environment)
+    NAME=my-pkg python3 scripts/template/rename.py  (what make runs; the settings come from the environment)
 
 NAME is the distribution name (PyPI's rules; written in its PEP 503 form); the import name is
 derived from it (my-pkg imports as my_pkg). LIB renames the C library: its file lib<LIB>.so, its
 folder <package>/<LIB>lib, its sources and its function and macro prefixes. AUTHOR, AUTHOR_EMAIL,
 DESCRIPTION and URL go into setup.cfg (AUTHOR into LICENSE's copyright line of the project's own,
 not into other holders' notices). FORCE=1 renames even when the working tree has uncommitted
-changes. The current names are read from the tree (scripts/project.py, LIBRARY_NAME in the
+changes. The current names are read from the tree (scripts/build/project.py, LIBRARY_NAME in the
 package's _loader.py), so a project can be renamed again.
 
 Only the package files the template shipped are rewritten and renamed: the record (.template) lists
@@ -38,11 +38,14 @@ import sys
 import sysconfig
 from pathlib import Path
 
-import project
 import template
 
+# The reader of the project's metadata.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "build"))
+import project  # noqa: E402
+
 PROG = "rename"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEEP = re.compile(r"rename:\s*keep")
 # Core metadata's rule for a name: https://packaging.python.org/en/latest/specifications/name-normalization/
 VALID_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
@@ -138,8 +141,8 @@ def check_name(name, current):
 
 
 def setting(name):
-    """A setting's default, as the project's Makefile or scripts/pipeline.mk writes it."""
-    for makefile in ("Makefile", "scripts/pipeline.mk"):
+    """A setting's default, as the project's Makefile or scripts/settings.mk writes it."""
+    for makefile in ("Makefile", "scripts/settings.mk"):
         found = re.search(rf"^{name}\s*\?=\s*([^#\s]+)", (ROOT / makefile).read_text(), flags=re.M)
         if found:
             return found.group(1)
@@ -344,9 +347,9 @@ def in_git():
 
 
 def project_files():
-    """The project's files as a fresh clone would hold them (scripts/source_files.sh lists them)."""
+    """The project's files as a fresh clone would hold them (scripts/build/source_files.sh lists them)."""
     listed = subprocess.run(
-        [str(ROOT / "scripts" / "source_files.sh")], cwd=ROOT, check=True, capture_output=True
+        [str(ROOT / "scripts" / "build" / "source_files.sh")], cwd=ROOT, check=True, capture_output=True
     )
     names = [os.fsdecode(name) for name in listed.stdout.split(b"\0")]
     return sorted(n for n in names if n and (ROOT / n).is_file() and not (ROOT / n).is_symlink())

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # Build the sdist from a clean copy of the source, so nothing is written into the checkout.
-#   scripts/sdist.sh OUTDIR
+#   scripts/build/sdist.sh OUTDIR
 # OUTDIR is a folder under BUILD_DIR: the wheels are built from the sdist there, and it reaches
 # DIST_DIR with them (or by make sdist).
-# The files are those of scripts/source_files.sh, stamped with SOURCE_DATE_EPOCH so that the same
+# The files are those of scripts/build/source_files.sh, stamped with SOURCE_DATE_EPOCH so that the same
 # commit gives the same archive.
 # Environment: TOOLS_BIN (the tools environment's bin), SOURCE_DATE_EPOCH, BUILD_DIR, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "${here}/lib.sh"
-root=$(dirname "${here}")
+source "${here}/../lib.sh"
+root=$(cd "${here}/../.." && pwd)
 
-outdir=${1:?usage: scripts/sdist.sh OUTDIR}
+outdir=${1:?usage: scripts/build/sdist.sh OUTDIR}
 
-# Started by scripts/step.sh in a process group of its own, which a kill of make's whole group
+# Started by scripts/build/step.sh in a process group of its own, which a kill of make's whole group
 # (kill -9, no cleanup) does not reach: the build then ends when make (MAKE_PID) does, rather than
 # write an sdist, of a source maybe changed since, after make is gone.
 end_with_make() {

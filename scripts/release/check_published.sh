@@ -3,14 +3,15 @@
 # it was uploaded to (REPOSITORY or REPOSITORY_URL, or INDEX_URL), as a wheel, with no cache and
 # no other index, into a fresh virtual environment per host interpreter, and run the package's
 # tests there, from an empty folder outside the source tree.
-#   scripts/check_published.sh
+#   scripts/release/check_published.sh
 # Environment: WHEELHOUSE, DIST_DIR, TESTS, TEST_REQUIRES, PYTHONS, FREE_THREADED, PRERELEASE,
 #   REQUIRES_PYTHON (host interpreters; default every CPython 3.9+ on PATH that the project's
 #   requires-python allows), PYTEST_VERSION, REPOSITORY,
 #   REPOSITORY_URL, PYPIRC, INDEX_URL, BUILD_DIR, TOOLS_BIN, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "${here}/lib.sh"
+source "${here}/../lib.sh"
+source "${here}/../../docker/pythons.sh"
 
 : "${WHEELHOUSE:=wheelhouse}" "${DIST_DIR:=dist}" "${TESTS:=tests/package}" "${BUILD_DIR:=.build}"
 : "${PYTEST_VERSION:?}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start or stop a local package index (pypiserver) to rehearse a release without PyPI.
-#   scripts/index.sh start|stop
+#   scripts/release/index.sh start|stop
 # start: serves BUILD_DIR/index/packages on http://INDEX_HOST:INDEX_PORT/ (uploads need a login,
 # downloads do not, and it never redirects to PyPI), with a fresh random password each start.
 # It writes the [local] section twine needs to BUILD_DIR/index/pypirc (mode 600), which
@@ -9,7 +9,7 @@
 # Environment: INDEX_HOST (default 127.0.0.1), INDEX_PORT (default 8765), BUILD_DIR, TOOLS_BIN, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "${here}/lib.sh"
+source "${here}/../lib.sh"
 
 : "${INDEX_HOST:=127.0.0.1}" "${INDEX_PORT:=8765}" "${BUILD_DIR:=.build}"
 tools_bin=${TOOLS_BIN:-${BUILD_DIR}/tools/bin}

@@ -1,6 +1,6 @@
 """Rewrite an sdist so that its bytes depend only on its contents and SOURCE_DATE_EPOCH.
 
-    python scripts/normalize_sdist.py dist/NAME-VERSION.tar.gz
+    python scripts/build/normalize_sdist.py dist/NAME-VERSION.tar.gz
 
 setuptools writes the gzip header's time, the builder's user and group, and PAX headers with the
 build's exact times into the archive; this sorts the members, clamps their times to

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What make checks before it runs anything; prints one line saying what is wrong, or nothing.
-#   scripts/checkout.sh MAKE_PID LOCK NAME=PATH...
+#   scripts/build/checkout.sh MAKE_PID LOCK NAME=PATH...
 # Each NAME=PATH is a path setting: it must be a name make and the scripts can use, and never this
 # checkout or a folder holding it (make clean and the tools install delete the folders they name).
 # LOCK "lock": hold a lock on the BUILD_DIR folder for as long as process MAKE_PID runs, so that
@@ -9,8 +9,8 @@ set -euo pipefail
 # Physical paths on both sides: reached through a symbolic link, the checkout's logical path
 # would not show that a setting names the folder really holding it.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-root=$(dirname "${here}")
-source "${here}/lib.sh"
+root=$(cd "${here}/../.." && pwd)
+source "${here}/../lib.sh"
 
 # Characters make treats as syntax in file names (blanks, :, #, %, ;, wildcards) or that a
 # shell would read in an unquoted word.
@@ -53,7 +53,7 @@ lock() {
 }
 
 # What a run killed outright (kill -9) left in BUILD_DIR $1: its steps' folders, each with the
-# pipe folder in the system's temporary folder it links to (scripts/step.sh), and the sdist's.
+# pipe folder in the system's temporary folder it links to (scripts/build/step.sh), and the sdist's.
 remove_leftover_files() {
   local left pipes
   for left in "$1"/io-*; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the project's compiled part in place, on the host, for the edit loop (make develop):
-#   scripts/develop.sh          (make develop)
-#   scripts/develop.sh clean    (make clean: remove the compiled files an earlier run placed)
+#   scripts/build/develop.sh          (make develop)
+#   scripts/build/develop.sh clean    (make clean: remove the compiled files an earlier run placed)
 # The project's own build (setup.py build, which runs the library's Makefile or compiles the
 # extensions) runs in BUILD_DIR/develop, an environment of the project's build requirements, with a
 # fixed build folder (BUILD_DIR/develop-build): a second run compiles only what changed. The
@@ -13,8 +13,9 @@
 # Environment: TOOLS_BIN, BUILD_DIR, PACKAGE, TESTS, TEST_REQUIRES, PYTEST_VERSION, JOBS, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "${here}/lib.sh"
-root=$(dirname "${here}")
+source "${here}/../lib.sh"
+source "${here}/../../docker/pythons.sh"
+root=$(cd "${here}/../.." && pwd)
 cd "${root}"
 
 venv=${BUILD_DIR:-.build}/develop
@@ -105,7 +106,7 @@ run "${venv}/bin/python" "${setup[@]}" "${quiet[@]}" build --build-base "${build
 # list (BUILD_DIR/develop/placed) tells make clean what to remove.
 "${venv}/bin/python" - "${build_base}/lib" "${top}" "${PACKAGE}" "${venv}/placed" <<'EOF'
 import filecmp, os, shutil, sys
-sys.path.insert(0, "scripts")
+sys.path.insert(0, "docker")
 from compiled import COMPILED
 lib, top, package, listing = sys.argv[1:]
 placed = []

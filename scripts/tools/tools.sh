@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install groups of the pinned host tools (scripts/tools.txt) into the tools environment, with uv,
 # from scripts/tools.lock: the group's pins and all they need, each file's hash checked.
-#   scripts/tools.sh VENV_DIR [GROUP...]      (no GROUP: every group)
-#   scripts/tools.sh --groups | --pins GROUP  (the groups, or one's pins; for scripts/pins.sh)
+#   scripts/tools/tools.sh VENV_DIR [GROUP...]      (no GROUP: every group)
+#   scripts/tools/tools.sh --groups | --pins GROUP  (the groups, or one's pins; for scripts/tools/pins.sh)
 # A group already installed from the same lock is left alone. A new environment is made in a
 # temporary folder and renamed into place only when complete; a group's stamp file
 # (VENV_DIR/.installed-GROUP, its locked requirements) is written last. So an interrupted or
@@ -11,9 +11,9 @@
 # Environment: TOOLS_PYTHON (default python3), V; uv's own (UV_INDEX_URL, ...).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "${here}/lib.sh"
-pins=${here}/tools.txt
-locked=${here}/tools.lock
+source "${here}/../lib.sh"
+pins=${here}/../tools.txt
+locked=${here}/../tools.lock
 # The group every other one builds on: it holds uv and the Python make runs.
 base="make"
 
@@ -29,7 +29,7 @@ check_locked() {
   local pin
   while read -r pin; do
     group_pins "$1" "${locked}" | sed -n 's/^\([^ ;]*\).*/\1/p' | grep -qixF "${pin}" ||
-      die "scripts/tools.lock does not lock ${pin} of the '$1' group in scripts/tools.txt; run scripts/pins.sh tools to lock the pins again"
+      die "scripts/tools.lock does not lock ${pin} of the '$1' group in scripts/tools.txt; run scripts/tools/pins.sh tools to lock the pins again"
   done < <(group_pins "$1")
 }
 
@@ -109,9 +109,9 @@ fail() {
 main() {
   case "${1:-}" in
     --groups) all_groups && return ;;
-    --pins) group_pins "${2:?usage: scripts/tools.sh --pins GROUP}" && return ;;
+    --pins) group_pins "${2:?usage: scripts/tools/tools.sh --pins GROUP}" && return ;;
   esac
-  venv=${1:?usage: scripts/tools.sh VENV_DIR [GROUP...]}
+  venv=${1:?usage: scripts/tools/tools.sh VENV_DIR [GROUP...]}
   shift
   local wanted=("$@") groups=() todo=() group
   ((${#wanted[@]} > 0)) || mapfile -t wanted < <(all_groups)

@@ -1,6 +1,6 @@
 """Check the files about to be uploaded; print "PROJECT VERSION" when they pass.
 
-    python scripts/check_dist.py [--quick] FILE...
+    python scripts/release/check_dist.py [--quick] FILE...
 
 Every file must be a wheel or an sdist, every wheel a manylinux or musllinux one (an unrepaired
 linux_* wheel, or an "any" wheel carrying compiled code, would break on users' machines), all of
@@ -19,8 +19,8 @@ import re
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
-from compiled import compiled_files
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -28,7 +28,12 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
-from project import unpublishable
+
+# The container's check for compiled files, and the reader of the project's metadata.
+SCRIPTS = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(SCRIPTS.parent / "docker"), str(SCRIPTS / "build")]
+from compiled import compiled_files  # noqa: E402
+from project import unpublishable  # noqa: E402
 
 PROG = "check_dist"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

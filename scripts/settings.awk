@@ -35,10 +35,12 @@ END {
   print "Targets:"
   for (i = 1; i <= t; i++) print targets[i]
   print "\nSettings (make NAME=value, or from the environment):"
-  # Values read from the project (:=) are not the user's to set.
+  # Values read from the project (:=) are not the user's to set. A default worked out by make
+  # ($(shell ...), $(VAR)) shows as this run works it out (make exports the settings).
   for (i = 1; i <= n; i++) {
     name = names[i]
+    shown = value[name] ~ /\$\(/ && name in ENVIRON ? ENVIRON[name] : value[name]
     if (settable[name])
-      printf "  %-18s %-36s %s\n", name, value[name] == "" ? "(empty)" : value[name], help_text(help[name], wheres[name])
+      printf "  %-18s %-36s %s\n", name, shown == "" ? "(empty)" : shown, help_text(help[name], wheres[name])
   }
 }

@@ -64,7 +64,7 @@ remove_leftover_files() {
 }
 
 main() {
-  local pid=$1 mode=$2 setting error build_dir=.build
+  local pid=$1 mode=$2 setting error build_dir=""
   shift 2
   for setting in "$@"; do
     error=$(check_path "${setting%%=*}" "${setting#*=}")
@@ -74,7 +74,7 @@ main() {
     }
     [[ "${setting}" == BUILD_DIR=* ]] && build_dir=${setting#*=}
   done
-  [[ "${mode}" != lock ]] || lock "${pid}" "${build_dir}"
+  [[ "${mode}" != lock || -z "${build_dir}" ]] || lock "${pid}" "${build_dir}"
 }
 
 main "$@"

@@ -18,8 +18,8 @@ source "${here}/../../docker/pythons.sh"
 root=$(cd "${here}/../.." && pwd)
 cd "${root}"
 
-venv=${BUILD_DIR:-.build}/develop
-build_base=${BUILD_DIR:-.build}/develop-build
+venv=${BUILD_DIR:?}/develop
+build_base=${BUILD_DIR}/develop-build
 # The folder holding the import package: the checkout's top, or src/ (the src layout).
 top=.
 [[ -d "${PACKAGE:=}" || ! -d "src/${PACKAGE}" ]] || top=src

@@ -25,14 +25,14 @@ end_with_make() {
   kill -TERM -- "-$$"
 }
 
-python=${TOOLS_BIN:-${root}/.build/tools/bin}/python
+python=${TOOLS_BIN:?}/python
 "${python}" -c '' 2>/dev/null ||
   die "the tools' Python (${python}) does not run; remove ${python%/bin/python} and run make again, which installs the tools afresh"
 # Name and version, checked before building: project.py says what is wrong with the metadata.
 # The build requirements, written beside the sdist: the wheels build with the same, kept in an
 # environment (see build_dist).
 build_requires=$("${python}" "${here}/project.py" --check --build-requires) || exit 1
-writable_dir "${BUILD_DIR:=${root}/.build}" BUILD_DIR
+writable_dir "${BUILD_DIR:?}" BUILD_DIR
 writable_dir "${outdir}" BUILD_DIR
 [[ "${SOURCE_DATE_EPOCH:-}" =~ ^[0-9]+$ ]] ||
   die "cannot tell when this source was made${SOURCE_DATE_EPOCH:+ (SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH} is not a number of seconds)}: build from the project's own git checkout or a git archive of it, or set SOURCE_DATE_EPOCH"

@@ -16,6 +16,6 @@ if own_git_checkout .; then
   git ls-files -z --cached --others --exclude-standard |
     xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh
 else
-  find . \( -path ./.git -o -path "./${BUILD_DIR:-.build}" -o -path "./${DIST_DIR:-dist}" \
-    -o -path "./${WHEELHOUSE:-wheelhouse}" \) -prune -o \( -type f -o -type l \) -printf '%P\0'
+  find . \( -path ./.git -o -path "./${BUILD_DIR:?}" -o -path "./${DIST_DIR:?}" \
+    -o -path "./${WHEELHOUSE:?}" \) -prune -o \( -type f -o -type l \) -printf '%P\0'
 fi

@@ -13,19 +13,18 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/../lib.sh"
 source "${here}/../../docker/pythons.sh"
 
-: "${WHEELHOUSE:=wheelhouse}" "${DIST_DIR:=dist}" "${TESTS:=tests/package}" "${BUILD_DIR:=.build}"
-: "${PYTEST_VERSION:?}"
-tools_bin=${TOOLS_BIN:-${BUILD_DIR}/tools/bin}
+# The settings, from make (scripts/settings.mk holds their defaults).
+: "${WHEELHOUSE:?}" "${DIST_DIR:?}" "${TESTS:?}" "${PYTEST_VERSION:?}" "${TOOLS_BIN:?}" "${BUILD_DIR:?}"
 
 shopt -s nullglob
 files=("${WHEELHOUSE}"/*.whl "${DIST_DIR}"/*.tar.gz)
 ((${#files[@]} > 0)) ||
   die "no wheel in ${WHEELHOUSE}/ and no sdist in ${DIST_DIR}/ to tell the version; run 'make' first"
 [[ -d "${TESTS}" ]] || die "no tests at ${TESTS}; set TESTS to the package's test folder"
-where=$("${tools_bin}/python" "${here}/repository.py" where) || exit 1
+where=$("${TOOLS_BIN}/python" "${here}/repository.py" where) || exit 1
 mapfile -t where <<<"${where}"
 index=${where[2]}
-release=$("${tools_bin}/python" "${here}/check_dist.py" --quick "${files[@]}") || exit 1
+release=$("${TOOLS_BIN}/python" "${here}/check_dist.py" --quick "${files[@]}") || exit 1
 read -r project version <<<"${release}"
 pythons=$(select_pythons) || exit 1
 work=$(mktemp -d "${TMPDIR:-/tmp}/check-published.XXXXXX")
@@ -44,7 +43,7 @@ while read -r tag py; do
     die "${project}==${version} does not install from ${index} under ${tag}; check that the upload" \
       "finished ('make upload SKIP_EXISTING=1') and that INDEX_URL is the index's simple page"
   # pytest and what the tests need are not part of the release: they may come from the usual place.
-  UV_CACHE_DIR=${BUILD_DIR}/cache/uv run "${tools_bin}/uv" pip install --quiet \
+  UV_CACHE_DIR=${BUILD_DIR}/cache/uv run "${TOOLS_BIN}/uv" pip install --quiet \
     --python "${work}/venv/bin/python" "pytest==${PYTEST_VERSION}" -r "${requirements}"
   cp -R "${TESTS}" "${work}/tests"
   (cd "${work}" && run "${work}/venv/bin/python" -m pytest -q -p no:cacheprovider tests) ||

@@ -11,7 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/../lib.sh"
 
-: "${INDEX_HOST:=127.0.0.1}" "${INDEX_PORT:=8765}" "${BUILD_DIR:=.build}"
+: "${INDEX_HOST:?}" "${INDEX_PORT:?}" "${BUILD_DIR:?}"
 tools_bin=${TOOLS_BIN:-${BUILD_DIR}/tools/bin}
 dir=${BUILD_DIR}/index
 pidfile=${dir}/pid

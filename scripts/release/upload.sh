@@ -13,8 +13,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/../lib.sh"
 
-: "${WHEELHOUSE:=wheelhouse}" "${DIST_DIR:=dist}" "${BUILD_DIR:=.build}"
-python=${TOOLS_BIN:-${BUILD_DIR}/tools/bin}/python
+: "${WHEELHOUSE:?}" "${DIST_DIR:?}" "${BUILD_DIR:?}"
+python=${TOOLS_BIN:?}/python
 # twine takes an empty TWINE_PASSWORD for a password, over the one in .pypirc.
 [[ -n "${TWINE_USERNAME:-}" ]] || unset TWINE_USERNAME
 [[ -n "${TWINE_PASSWORD:-}" ]] || unset TWINE_PASSWORD

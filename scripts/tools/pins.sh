@@ -119,8 +119,8 @@ main() {
   for part in "${parts[@]}"; do
     case "${part}" in
       tools)
-        uv=$(command -v uv || echo "${TOOLS:-${root}/.build/tools}/bin/uv")
-        [[ -x "${uv}" ]] || die "no uv on PATH or in ${TOOLS:-.build/tools}; install uv, or run 'make tools' first"
+        uv=$(command -v uv || echo "${TOOLS:-}/bin/uv")
+        [[ -x "${uv}" ]] || die "no uv on PATH${TOOLS:+ or in ${TOOLS}}; install uv, or run 'make tools' and set TOOLS to its folder"
         lock_tools
         ;;
       images) lock_images ;;

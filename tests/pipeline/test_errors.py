@@ -56,7 +56,11 @@ def test_a_source_without_git_says_where_to_build_from(project):
 
 
 def test_tools_whose_python_does_not_run_are_named_with_the_fix(tmp_path):
-    result = run([SCRIPTS / "build" / "sdist.sh", tmp_path / "out"], TOOLS_BIN=str(tmp_path / "gone" / "bin"))
+    result = run(
+        [SCRIPTS / "build" / "sdist.sh", tmp_path / "out"],
+        TOOLS_BIN=str(tmp_path / "gone" / "bin"),
+        BUILD_DIR=str(tmp_path / "build"),
+    )
     assert error(result, "sdist") == (
         f"the tools' Python ({tmp_path}/gone/bin/python) does not run; remove {tmp_path}/gone and run make "
         "again, which installs the tools afresh"
@@ -222,6 +226,7 @@ def test_dependency_groups_that_are_not_a_table_or_name_a_group_twice_are_named(
 
 def index(tmp_path, action, **env):
     settings = {"BUILD_DIR": str(tmp_path / "build"), "TOOLS_BIN": str(tools_dir() / "bin")}
+    settings |= {"INDEX_HOST": "127.0.0.1", "INDEX_PORT": "8765"}
     return run([SCRIPTS / "release" / "index.sh", action], **{**settings, **env})
 
 
@@ -301,7 +306,14 @@ def test_a_wheel_auditwheel_cannot_read_is_named(tmp_path):
 def test_check_published_without_a_release_says_to_make_it(tmp_path):
     for folder in ("wheelhouse", "dist"):
         (tmp_path / folder).mkdir()
-    result = run([SCRIPTS / "release" / "check_published.sh"], cwd=tmp_path, PYTEST_VERSION="8.0")
+    settings = {
+        "WHEELHOUSE": "wheelhouse",
+        "DIST_DIR": "dist",
+        "TESTS": "tests",
+        "TOOLS_BIN": str(tools_dir() / "bin"),
+        "BUILD_DIR": ".build",
+    }
+    result = run([SCRIPTS / "release" / "check_published.sh"], cwd=tmp_path, PYTEST_VERSION="8.0", **settings)
     assert error(result, "check_published") == (
         "no wheel in wheelhouse/ and no sdist in dist/ to tell the version; run 'make' first"
     )

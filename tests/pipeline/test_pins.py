@@ -276,7 +276,8 @@ def test_pins_sh_refuses_what_it_cannot_do_in_one_line(project, tmp_path):
     bare = "/usr/bin:/bin"
     empty = tmp_path / "no-tools"
     assert pins_sh(project, "tools", PATH=bare, TOOLS=str(empty)) == [
-        f"pins: error: no uv on PATH or in {empty}; install uv, or run 'make tools' first"
+        f"pins: error: no uv on PATH or in {empty}; install uv, or run 'make tools' and set TOOLS to "
+        "its folder"
     ]
     # An engine that cannot pull, and no skopeo: no digest at all.
     engine = tmp_path / "engine"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from name_rules import normalize
 
+# A line that holds it is left as it is.
 KEEP = re.compile(r"rename:\s*keep")
 # Beside a name, these make another name: spanning_tree is not tree.
 WORD = "A-Za-z0-9_"

@@ -16,7 +16,7 @@ import tomllib
 SPEC = "https://packaging.python.org/en/latest/specifications/dependency-groups/"
 
 
-class Malformed(Exception):
+class Problem(Exception):
     """str() is what is wrong, said to the user."""
 
 
@@ -25,16 +25,16 @@ def normalize(name):
 
 
 def groups_of(data):
-    """The [dependency-groups] table with normalized names; Malformed if it is not one."""
+    """The [dependency-groups] table with normalized names; raises Problem if it is not one."""
     table = data.get("dependency-groups", {})
     if not isinstance(table, dict):
-        raise Malformed("[dependency-groups] is not a table")
+        raise Problem("[dependency-groups] is not a table")
     groups = {}
     for name, entries in table.items():
         if normalize(name) in groups:
-            raise Malformed(f"[dependency-groups] names the group '{normalize(name)}' twice")
+            raise Problem(f"[dependency-groups] names the group '{normalize(name)}' twice")
         if not isinstance(entries, list):
-            raise Malformed(f"dependency group '{name}' is not a list")
+            raise Problem(f"dependency group '{name}' is not a list")
         groups[normalize(name)] = entries
     return groups
 
@@ -42,20 +42,20 @@ def groups_of(data):
 def requirements(groups, name, seen=()):
     """The requirement strings of group name, includes expanded."""
     if name in seen:
-        raise Malformed(f"dependency group '{name}' includes itself (through {' -> '.join(seen)})")
+        raise Problem(f"dependency group '{name}' includes itself (through {' -> '.join(seen)})")
     found = []
     for entry in groups[name]:
         if isinstance(entry, str):
             if not re.match(r"\s*[A-Za-z0-9]", entry):
-                raise Malformed(f"dependency group '{name}' has '{entry}', which is not a requirement")
+                raise Problem(f"dependency group '{name}' has '{entry}', which is not a requirement")
             found.append(entry.strip())
         elif isinstance(entry, dict) and list(entry) == ["include-group"]:
             included = normalize(str(entry["include-group"]))
             if included not in groups:
-                raise Malformed(f"dependency group '{name}' includes '{included}', which does not exist")
+                raise Problem(f"dependency group '{name}' includes '{included}', which does not exist")
             found += requirements(groups, included, (*seen, name))
         else:
-            raise Malformed(
+            raise Problem(
                 f"dependency group '{name}' has {entry!r}, which is neither a requirement nor an include"
             )
     return found
@@ -69,7 +69,7 @@ def main(argv):
     except tomllib.TOMLDecodeError as err:
         print(f"{path.name} is not valid TOML ({err}); fix it", file=sys.stderr)
         return 1
-    except Malformed as err:
+    except Problem as err:
         print(f"{path.name}: {err}; fix it (see {SPEC})", file=sys.stderr)
         return 1
     for requirement in found:

@@ -40,7 +40,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 CHECKING = re.compile(r"^Checking \S+: ")
 
 
-class Rejected(Exception):
+class Problem(Exception):
     """A file that must not be uploaded: str() is the one-line reason and fix."""
 
 
@@ -54,21 +54,21 @@ def identify(path):
             project, version = parse_sdist_filename(name)
             return project, version
         else:
-            raise Rejected(f"{path}: not a wheel or an sdist; remove it from the upload folders")
+            raise Problem(f"{path}: not a wheel or an sdist; remove it from the upload folders")
     except (InvalidWheelFilename, InvalidSdistFilename) as err:
-        raise Rejected(f"{path}: {err}; rebuild it with make") from None
+        raise Problem(f"{path}: {err}; rebuild it with make") from None
     platforms = sorted({tag.platform for tag in tags})
     if platforms == ["any"]:
         compiled = compiled_files(path)
         if compiled:
-            raise Rejected(
+            raise Problem(
                 f"{path}: an 'any' wheel holding compiled code ({compiled[0]}); "
                 "give it a platform tag and repair it (make repair)"
             )
         return project, version
     bad = [p for p in platforms if not p.startswith(("manylinux", "musllinux"))]
     if bad:
-        raise Rejected(
+        raise Problem(
             f"{path}: platform tag {bad[0]} is not manylinux or musllinux, so the wheel may not "
             "run elsewhere; remove it and repair the wheels (make repair)"
         )
@@ -144,32 +144,32 @@ def twine_problem(paths):
 
 def check(paths, quick=False):
     if not paths:
-        raise Rejected("nothing to upload; run make first")
+        raise Problem("nothing to upload; run make first")
     first, (project, version) = paths[0], identify(paths[0])
     for path in paths[1:]:
         other, other_version = identify(path)
         if canonicalize_name(other) != canonicalize_name(project):
-            raise Rejected(f"{path}: project {other}, but {first} is {project}; remove the stray file")
+            raise Problem(f"{path}: project {other}, but {first} is {project}; remove the stray file")
         if other_version != version:
-            raise Rejected(
+            raise Problem(
                 f"{path}: version {other_version}, but {first} is {version}; "
                 "remove the stale files (make clean) and build again"
             )
     for path in paths:
         why = path.endswith(".whl") and record_problem(path)
         if why:
-            raise Rejected(
+            raise Problem(
                 f"{path}: {why}, so the wheel changed after it was built; remove it and build again (make)"
             )
     why = unpublishable(version)
     if why:
-        raise Rejected(f"{first}: {why}; drop it from the version and build again")
+        raise Problem(f"{first}: {why}; drop it from the version and build again")
     # One twine run for all files; only on failure, one per file to name the culprit.
     if not quick and twine_problem(paths) is not None:
         for path in paths:
             why = twine_problem([path])
             if why is not None:
-                raise Rejected(
+                raise Problem(
                     f"{path}: twine check --strict fails: {why or 'no reason given'}; "
                     "fix the metadata (long_description, its content type) and rebuild"
                 )
@@ -180,7 +180,7 @@ def main(argv):
     quick = "--quick" in argv
     try:
         project, version = check([a for a in argv if a != "--quick"], quick=quick)
-    except Rejected as err:
+    except Problem as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 1
     print(project, version)

@@ -6,6 +6,7 @@
     template.read_record(root)         -> .template's keys and values (package_files as a list)
     template.write_record(root, rec)   -> write them back, keeping the file's header comment
     template.record_text(root, rec)    -> the text write_record writes
+    raise template.Problem(...)        -> the template scripts' one error: the cause and the fix
 
 The pipeline's files (scripts/template-files.txt) belong to the template: make update-template
 merges the template's later changes into them, and make rename never touches them. Everything else
@@ -24,7 +25,8 @@ KEYS = ("url", "commit", "example", "package_files")
 
 
 class Problem(Exception):
-    """A record or list the scripts cannot use: str() is the cause and the fix."""
+    """Why a template script stops (a record or list it cannot use, a name it refuses, a step that
+    failed): str() is the cause and the fix. Its main prints it as "error:"."""
 
 
 def pipeline_paths(text):

@@ -16,54 +16,37 @@ second into HEAD against the first, so the project's own edits to pipeline files
 clash is an ordinary git conflict on those lines, and no package file is changed, added or removed.
 A clean merge is committed together with the record's new commit; conflicts are left in the
 working tree for the user to resolve and commit. Nothing changes if the update would write over a
-file git does not track (an ignored one, say). Standard library only; Python 3.9+.
+file git does not track (an ignored one, say). The git plumbing is in template_git.py beside it.
+Standard library only; Python 3.9+.
 """
 
 import os
 import re
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import template
+from template import Problem
+from template_git import (
+    ROOT,
+    fetch,
+    git,
+    git_error,
+    is_ancestor,
+    names,
+    pipeline_list,
+    remote_refs,
+    version,
+    with_pipeline_of,
+)
 
 PROG = "update-template"
-ROOT = Path(__file__).resolve().parents[2]
-# Paths in template-files.txt are names, never patterns.
-GIT_ENV = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
 # The update's commit message starts so; a rerun finds an unfinished update by it.
 SUBJECT = "Update the pipeline from the template"
 
 
-class Refused(Exception):
-    """A reason not to update, or to stop: str() is the cause and the fix."""
-
-
 def say(message):
     print(f"{PROG}: {message}")
-
-
-def git(*args, check=True, env=None, stdin=None):
-    """Run git in the project; on failure raise Refused quoting git's last line, if check."""
-    result = subprocess.run(
-        ["git", *args], cwd=ROOT, env={**GIT_ENV, **(env or {})}, input=stdin, capture_output=True, text=True
-    )
-    if check and result.returncode != 0:
-        raise Refused(f"git {args[0]} failed: {git_error(result.stderr)}; see git's message, fix, run again")
-    return result
-
-
-def git_error(text):
-    """git's own error from its stderr: the first fatal or error line (hints follow it), else the last."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line.split(":", 1)[1].strip() for line in lines if line.startswith(("fatal:", "error:"))]
-    return (errors or lines[-1:] or ["no message"])[0]
-
-
-def names(*args):
-    """The entries a git command lists with -z."""
-    return {name for name in git(*args, "-z").stdout.split("\0") if name}
 
 
 def listing(items):
@@ -76,13 +59,13 @@ def check_checkout():
     an update or merge left unfinished is named, with how to finish or undo it."""
     top = git("rev-parse", "--show-toplevel", check=False)
     if top.returncode != 0:
-        raise Refused("this project is not a git checkout; update-template needs git (clone your project)")
+        raise Problem("this project is not a git checkout; update-template needs git (clone your project)")
     if Path(top.stdout.strip()).resolve() != ROOT:
-        raise Refused(
+        raise Problem(
             f"this project is not the top of its git repository ({top.stdout.strip()}); run it there"
         )
     if git("rev-parse", "--verify", "-q", "HEAD", check=False).returncode != 0:
-        raise Refused("this repository has no commit yet; commit the project first")
+        raise Problem("this repository has no commit yet; commit the project first")
     dirty = git("status", "--porcelain").stdout.splitlines()
     if not dirty:
         return
@@ -95,16 +78,16 @@ def check_checkout():
             state, todo = "half-merged", f"resolve the conflicts in {listing(conflicts)}, git add them, then "
         else:
             state, todo = "merged but not committed", ""
-        raise Refused(
+        raise Problem(
             f"an update is {state}; {todo}git commit (the message is ready), or undo it with git reset --hard"
         )
     if conflicts:
-        raise Refused(
+        raise Problem(
             f"unresolved conflicts in {listing(conflicts)} (a merge, rebase or cherry-pick is unfinished); "
             "finish or abort it as git status says, then run again"
         )
     shown = listing([line[3:] for line in dirty])
-    raise Refused(f"the working tree has uncommitted changes ({shown}); commit or stash them first")
+    raise Problem(f"the working tree has uncommitted changes ({shown}); commit or stash them first")
 
 
 def choose_template(env, record):
@@ -112,26 +95,11 @@ def choose_template(env, record):
     url = env.get("TEMPLATE", "").strip() or record["url"]
     url = url or git("remote", "get-url", "origin", check=False).stdout.strip()
     if not url:
-        raise Refused(
+        raise Problem(
             f"no template to update from: {template.RECORD} has no url and there is no git remote origin; "
             "pass TEMPLATE=<the template's URL or path>"
         )
     return url
-
-
-def remote_refs(url):
-    """{ref name: commit} of the template's repository (tags peeled), or Refused if it cannot be read."""
-    listed = git("ls-remote", "--", url, check=False)
-    if listed.returncode != 0:
-        raise Refused(
-            f"cannot read TEMPLATE={url} ({git_error(listed.stderr)}); "
-            "pass the URL or path of the template's git repository"
-        )
-    refs = {}
-    for line in listed.stdout.splitlines():
-        sha, _, name = line.partition("\t")
-        refs[name.removesuffix("^{}")] = sha  # a peeled tag comes after the tag and wins
-    return refs
 
 
 def check_ref(ref, refs, url):
@@ -140,28 +108,7 @@ def check_ref(ref, refs, url):
         return
     if re.fullmatch(r"[0-9a-f]{7,40}", ref):
         return
-    raise Refused(f"REF={ref} is no branch or tag of {url}; name one (git ls-remote {url} lists them)")
-
-
-def version(sha, refs):
-    """A commit as people know it: a tag (else a branch) of the template there, and its short id."""
-    for kind in ("refs/tags/", "refs/heads/"):
-        names = sorted(name[len(kind) :] for name, at in refs.items() if at == sha and name.startswith(kind))
-        if names:
-            return f"{names[0]} ({sha[:12]})"
-    return sha[:12]
-
-
-def fetch(url, what):
-    """Fetch one ref or commit of the template; return its commit, or None if it cannot be had."""
-    fetched = git("fetch", "--quiet", "--no-tags", "--", url, what, check=False)
-    if fetched.returncode != 0:
-        return None
-    return git("rev-parse", "--verify", "-q", "FETCH_HEAD^{commit}").stdout.strip()
-
-
-def is_ancestor(older, newer):
-    return git("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+    raise Problem(f"REF={ref} is no branch or tag of {url}; name one (git ls-remote {url} lists them)")
 
 
 def template_commit(recorded, new, url, refs):
@@ -185,7 +132,7 @@ def choose_base(record, new, url, refs):
     if recorded:
         found = template_commit(recorded, new, url, refs)
         if not found:
-            raise Refused(
+            raise Problem(
                 f"the recorded template version {recorded[:12]} ({template.RECORD}'s commit) is no commit "
                 f"of {url}; set commit in {template.RECORD} to the template commit this project came from "
                 f"(the newest in its history: git fetch {url} && git merge-base HEAD FETCH_HEAD), commit it, "
@@ -194,17 +141,11 @@ def choose_base(record, new, url, refs):
         return found
     shared = git("merge-base", "HEAD", new, check=False).stdout.strip()
     if not shared:
-        raise Refused(
+        raise Problem(
             f"{template.RECORD} records no template version and this project shares no history with {url}; "
             f"set commit in {template.RECORD} to the template commit this project was made from"
         )
     return shared
-
-
-def pipeline_list(commit):
-    """The pipeline's paths as the commit lists them; none if it has no list."""
-    shown = git("show", f"{commit}:{template.PIPELINE_LIST}", check=False)
-    return template.pipeline_paths(shown.stdout) if shown.returncode == 0 else []
 
 
 def choose_paths(base, new):
@@ -235,60 +176,49 @@ def check_untracked(old_tree, new_tree):
                 in_the_way.add(prefix)
                 break
     if in_the_way:
-        raise Refused(
+        raise Problem(
             f"the update adds {listing(sorted(in_the_way))}, already in the working tree but not tracked "
             "(ignored, say); move it away, run again"
         )
 
 
-def with_pipeline_of(commit, paths):
-    """A tree: HEAD's, with the pipeline's paths as the commit has them."""
-    with tempfile.TemporaryDirectory() as scratch:
-        env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
-        git("read-tree", "HEAD", env=env)
-        git("rm", "--cached", "-r", "-q", "--ignore-unmatch", "--", *paths, env=env)
-        entries = git("ls-tree", "-r", "-z", commit, "--", *paths).stdout
-        git("update-index", "-z", "--index-info", env=env, stdin=entries)
-        return git("write-tree", env=env).stdout.strip()
-
-
-def run(env):
-    check_checkout()
-    try:
-        record = template.read_record(ROOT)
-    except template.Problem as problem:
-        raise Refused(str(problem)) from None
+def choose_new(env, record):
+    """The template (its URL, REF, its refs) and the commit REF names there: a version of this template."""
     url = choose_template(env, record)
     ref = env.get("REF", "").strip() or "HEAD"
     refs = remote_refs(url)
     check_ref(ref, refs, url)
     new = fetch(url, ref)
     if new is None:
-        raise Refused(f"cannot fetch REF={ref} from {url}; name a branch or tag it has")
+        raise Problem(f"cannot fetch REF={ref} from {url}; name a branch or tag it has")
     if git("cat-file", "-e", f"{new}:{template.PIPELINE_LIST}", check=False).returncode != 0:
-        raise Refused(
+        raise Problem(
             f"{url} at {ref} has no {template.PIPELINE_LIST}: it is not this template, or a version "
             "older than make update-template; pass the template's URL or path as TEMPLATE"
         )
-    base = choose_base(record, new, url, refs)
-    if new == base:
-        say(f"already up to date with {url} {version(new, refs)}; nothing to do")
-        return
+    return url, ref, refs, new
+
+
+def check_later(url, ref, refs, new, base):
+    """Refuse a new version that is older than the base, or a commit of the project's own."""
     if is_ancestor(new, base):
-        raise Refused(
+        raise Problem(
             f"{url} at {ref} is {version(new, refs)}, older than this project's {version(base, refs)}: it "
             "would undo the template's changes; name a later REF (to undo an update, git revert its commit)"
         )
     if is_ancestor(new, "HEAD"):
-        raise Refused(
+        raise Problem(
             f"{url} at {ref} is {new[:12]}, a commit of this project's own history, not a later template "
             "version; pass the template's URL or path as TEMPLATE"
         )
 
+
+def merge(record, url, base, new, moving):
+    """Merge the pipeline's changes from base to new into the working tree and the index, with the
+    record's new commit staged; return git merge-recursive's output."""
     paths, skipped = choose_paths(base, new)
     old_tree, new_tree = with_pipeline_of(base, paths), with_pipeline_of(new, paths)
     check_untracked(old_tree, new_tree)
-    moving = f"{version(base, refs)} -> {version(new, refs)}"
     say(f"updating the pipeline from {url}: {moving}")
     if skipped:
         say(f"left alone, as this project's {template.PIPELINE_LIST} leaves them out: {listing(skipped)}")
@@ -296,23 +226,26 @@ def run(env):
     labels = {f"GITHEAD_{new_tree}": f"template {new[:12]}", f"GITHEAD_{old_tree}": f"template {base[:12]}"}
     merged = git("merge-recursive", old_tree, "--", "HEAD", new_tree, check=False, env=labels)
     if merged.returncode not in (0, 1):
-        raise Refused(f"git merge-recursive failed: {git_error(merged.stderr)}; fix that, then run again")
-    record = {**record, "url": record["url"] or url, "commit": new}
-    template.write_record(ROOT, record)
+        raise Problem(f"git merge-recursive failed: {git_error(merged.stderr)}; fix that, then run again")
+    template.write_record(ROOT, {**record, "url": record["url"] or url, "commit": new})
     git("add", "--", template.RECORD)
+    return merged.stdout
 
+
+def commit(merged, message):
+    """Say what the update changed; commit it, or leave its conflicts (merged: merge-recursive's
+    output) for the user to resolve, with the message ready."""
     for line in git("diff", "--cached", "--name-status", "HEAD").stdout.splitlines():
         status, _, name = line.partition("\t")
         say(f"  {status[0]} {name.replace(chr(9), ' -> ')}")
-    message = f"{SUBJECT}: {moving}\n\nTemplate: {url} {ref}\n"
     conflicts = git("diff", "--name-only", "--diff-filter=U").stdout.splitlines()
     if conflicts:
-        for line in merged.stdout.splitlines():
+        for line in merged.splitlines():
             if line.startswith("CONFLICT"):
                 say(f"  {line}")
         # git commit offers this message when the user finishes.
         (ROOT / git("rev-parse", "--git-path", "SQUASH_MSG").stdout.strip()).write_text(message)
-        raise Refused(
+        raise Problem(
             f"conflicts in {', '.join(conflicts)}; edit them, git add them, then git commit "
             "(the message is ready), or undo the update with git reset --hard"
         )
@@ -320,10 +253,24 @@ def run(env):
     say(f"committed {git('rev-parse', '--short', 'HEAD').stdout.strip()}; run make and make test")
 
 
+def run(env):
+    check_checkout()
+    record = template.read_record(ROOT)
+    url, ref, refs, new = choose_new(env, record)
+    base = choose_base(record, new, url, refs)
+    if new == base:
+        say(f"already up to date with {url} {version(new, refs)}; nothing to do")
+        return
+    check_later(url, ref, refs, new, base)
+    moving = f"{version(base, refs)} -> {version(new, refs)}"
+    merged = merge(record, url, base, new, moving)
+    commit(merged, f"{SUBJECT}: {moving}\n\nTemplate: {url} {ref}\n")
+
+
 def main():
     try:
         run(os.environ)
-    except Refused as reason:
+    except Problem as reason:
         print(f"{PROG}: error: {reason}", file=sys.stderr)
         sys.exit(1)
 

@@ -373,7 +373,7 @@ def test_compiled_files_are_one_rule_for_the_build_and_the_upload_check(tmp_path
     assert compiled_files(path) == compiled
     # The upload check refuses what the build refuses, an object file too.
     wheel(["pkg/x.o"], path)
-    with pytest.raises(check_dist.Rejected, match=r"an 'any' wheel holding compiled code \(pkg/x\.o\)"):
+    with pytest.raises(check_dist.Problem, match=r"an 'any' wheel holding compiled code \(pkg/x\.o\)"):
         check_dist.identify(str(path))
 
 

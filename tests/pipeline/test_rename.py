@@ -435,7 +435,7 @@ def stopped_at(script, settings, step, fault):
             script.run(settings)
         except KeyboardInterrupt:
             return "interrupted"
-        except script.Refused as reason:
+        except script.Problem as reason:
             return f"refused: {reason}"
     return "done"
 

@@ -2,14 +2,16 @@
 
 from pathlib import Path
 
+import name_rules
 import pytest
-import rename
+import rewrite
+import template
 
 
 @pytest.fixture
 def renamer():
     """old-graphs (import old_graphs, library libogc) becomes new-pkg (new_pkg, libnewc)."""
-    return rename.Renamer("old-graphs", "new-pkg", [("old_graphs", "new_pkg"), ("ogc", "newc")])
+    return rewrite.Renamer("old-graphs", "new-pkg", [("old_graphs", "new_pkg"), ("ogc", "newc")])
 
 
 @pytest.mark.parametrize(
@@ -58,19 +60,19 @@ def test_each_spelling_becomes_the_new_one(renamer, line, suffix, renamed):
 def test_only_whole_identifiers_are_renamed(line, renamed):
     """NAME=tree, then NAME=forest: the public spanning_tree keeps its name."""
     assert (
-        rename.Renamer("tree", "forest", [("tree", "forest"), ("zorp", "wood")]).text(line, ".py") == renamed
+        rewrite.Renamer("tree", "forest", [("tree", "forest"), ("zorp", "wood")]).text(line, ".py") == renamed
     )
 
 
 def test_a_package_named_after_the_library_stays_whole():
     """zorp_tools is the package, not the library's zorp_ prefix."""
-    renamer = rename.Renamer("zorp-tools", "kit", [("zorp_tools", "kit"), ("zorp", "wood")])
+    renamer = rewrite.Renamer("zorp-tools", "kit", [("zorp_tools", "kit"), ("zorp", "wood")])
     assert renamer.text("import zorp_tools; zorp_sum", ".py") == "import kit; wood_sum"
 
 
 def test_each_line_keeps_its_line_ending(renamer):
     text = "[metadata]\r\nname = old-graphs\r\nauthor = A\r\npackages = old_graphs\nlast"
-    new = rename.rewrite("setup.cfg", text, renamer, {"author": "Ada"}, {})
+    new = rewrite.rewrite("setup.cfg", text, renamer, {"author": "Ada"}, {})
     assert new == "[metadata]\r\nname = new-pkg\r\nauthor = Ada\r\npackages = new_pkg\nlast"
 
 
@@ -81,7 +83,7 @@ def test_names_in_paths(renamer):
 
 
 def test_folders_move_before_the_files_in_them(renamer):
-    planned = rename.moves(["old_graphs/ogclib/ogc.c", "old_graphs/ogclib/Makefile", "setup.py"], renamer)
+    planned = rewrite.moves(["old_graphs/ogclib/ogc.c", "old_graphs/ogclib/Makefile", "setup.py"], renamer)
     assert [(str(source), str(target)) for _, source, target in planned] == [
         ("old_graphs", "new_pkg"),
         ("new_pkg/ogclib", "new_pkg/newclib"),
@@ -91,7 +93,7 @@ def test_folders_move_before_the_files_in_them(renamer):
 
 def test_only_the_listed_files_move(renamer):
     """A file beside the shipped ones, vendored code say, is not planned: it moves with its folder."""
-    planned = rename.moves(["old_graphs/ogclib/ogc.c"], renamer)
+    planned = rewrite.moves(["old_graphs/ogclib/ogc.c"], renamer)
     assert Path("old_graphs/ogclib/ogc_vendored.c") not in [path for path, _, _ in planned]
 
 
@@ -108,22 +110,22 @@ def test_only_the_listed_files_move(renamer):
     ],
 )
 def test_a_bad_name_is_refused(name, reason):
-    with pytest.raises(rename.Refused, match=reason):
-        rename.check_name(name, "old-graphs")
+    with pytest.raises(template.Problem, match=reason):
+        name_rules.check_name(name, "old-graphs")
 
 
 def test_a_library_name_too_long_for_its_file_names_is_refused():
-    with pytest.raises(rename.Refused, match="LIB is 101 characters long, and at most 100"):
-        rename.check_lib("c" * 101, "ogc")
+    with pytest.raises(template.Problem, match="LIB is 101 characters long, and at most 100"):
+        name_rules.check_lib("c" * 101, "ogc")
 
 
 def test_a_name_gives_its_normal_form_and_import_name():
-    assert rename.check_name("My.Fine__Pkg", "old-graphs") == ("my-fine-pkg", "my_fine_pkg")
+    assert name_rules.check_name("My.Fine__Pkg", "old-graphs") == ("my-fine-pkg", "my_fine_pkg")
 
 
 def test_setup_cfg_gets_the_fields_given():
     text = "author = A\nurl = u\n"
-    cfg = rename.set_fields("setup.cfg", text, text, {"author": "Ada \\1", "url": ""})
+    cfg = rewrite.set_fields("setup.cfg", text, text, {"author": "Ada \\1", "url": ""})
     assert cfg == "author = Ada \\1\nurl = u\n"
 
 
@@ -136,8 +138,8 @@ def test_license_gets_the_author_on_the_projects_own_lines_only(renamer):
         "Copyright (C) 2001, 2004 Other Folks\n"
     )
     old = {"author": "Someone", "names": renamer}
-    assert rename.holder_lines(text.split("\n"), old) == ([0, 1], [3])
-    assert rename.set_fields("LICENSE", text, text, {"author": "Ada"}, old) == (
+    assert rewrite.holder_lines(text.split("\n"), old) == ([0, 1], [3])
+    assert rewrite.set_fields("LICENSE", text, text, {"author": "Ada"}, old) == (
         "Copyright (c) 2026 Ada\n"
         "Copyright (c) 2019-2024 Ada\n"
         "Portions: Copyright (c) 2010 Zlib people\n"
@@ -151,7 +153,7 @@ def test_the_readme_gets_the_description_where_the_old_one_stood(renamer):
     renamed = renamer.text(original, ".md")
     assert renamed == "# new-pkg\n\nNewPkg for all\n\nNewPkg for all, and more\n"
     old = {"description": "OldGraphs for all"}
-    readme = rename.set_fields("README.md", original, renamed, {"description": "Trees"}, old)
+    readme = rewrite.set_fields("README.md", original, renamed, {"description": "Trees"}, old)
     assert readme == "# new-pkg\n\nTrees\n\nNewPkg for all, and more\n"
 
 
@@ -159,7 +161,7 @@ def test_the_readme_links_under_the_url_given(renamer):
     original = "[MANUAL.md](https://github.com/old/old-graphs/blob/HEAD/MANUAL.md)\n"
     renamed = renamer.text(original, ".md")
     old = {"url": renamer.text("https://github.com/old/old-graphs", ".md")}
-    readme = rename.set_fields("README.md", original, renamed, {"url": "https://ada.example/trees"}, old)
+    readme = rewrite.set_fields("README.md", original, renamed, {"url": "https://ada.example/trees"}, old)
     assert readme == "[MANUAL.md](https://ada.example/trees/blob/HEAD/MANUAL.md)\n"
     # Without a URL the link is renamed with the rest.
-    assert rename.set_fields("README.md", original, renamed, {"url": ""}, old) == renamed
+    assert rewrite.set_fields("README.md", original, renamed, {"url": ""}, old) == renamed

@@ -3,6 +3,7 @@
 import project
 import pytest
 import template
+import template_git
 import update_template
 from conftest import ROOT, own_files, tracked_files
 
@@ -85,7 +86,7 @@ REFS = {
     [("1" * 40, "v2.0 (111111111111)"), ("2" * 40, "next (222222222222)"), ("3" * 40, "333333333333")],
 )
 def test_a_version_is_shown_by_its_tag_else_its_branch(sha, shown):
-    assert update_template.version(sha, REFS) == shown
+    assert template_git.version(sha, REFS) == shown
 
 
 @pytest.mark.parametrize("ref", ["HEAD", "main", "v2.0", "refs/heads/next", "abc1234"])
@@ -95,7 +96,7 @@ def test_a_ref_may_be_a_branch_a_tag_a_full_ref_or_a_commit(ref):
 
 @pytest.mark.parametrize("ref", ["v3.0", "mian", "refs/tags/main", "12ab"])
 def test_any_other_ref_is_refused_naming_the_template(ref):
-    with pytest.raises(update_template.Refused, match=rf"^REF={ref} is no branch or tag of tpl; name one"):
+    with pytest.raises(template.Problem, match=rf"^REF={ref} is no branch or tag of tpl; name one"):
         update_template.check_ref(ref, REFS, "tpl")
 
 
@@ -107,5 +108,5 @@ def test_template_defaults_to_the_recorded_url():
 
 def test_gits_own_error_is_quoted_not_its_hints():
     stderr = "fatal: 'x' does not appear to be a git repository\nfatal: Could not read\n\nPlease make sure\n"
-    assert update_template.git_error(stderr) == "'x' does not appear to be a git repository"
-    assert update_template.git_error("warning: odd\nsomething broke\n") == "something broke"
+    assert template_git.git_error(stderr) == "'x' does not appear to be a git repository"
+    assert template_git.git_error("warning: odd\nsomething broke\n") == "something broke"

@@ -44,7 +44,7 @@ def test_a_wheel_fit_for_an_index_is_identified(tmp_path, name):
 )
 def test_a_file_unfit_for_an_index_is_rejected_with_its_name(tmp_path, name, member, problem):
     path = fake_wheel(tmp_path, name, extra=[member] if member else [])
-    with pytest.raises(check_dist.Rejected, match=problem) as rejected:
+    with pytest.raises(check_dist.Problem, match=problem) as rejected:
         check_dist.identify(str(path))
     assert str(rejected.value).startswith(f"{path}: ")
 
@@ -65,14 +65,14 @@ def test_files_of_one_release_pass_and_name_it(tmp_path):
 )
 def test_files_of_two_releases_are_rejected(tmp_path, sdist, problem):
     files = [str(fake_wheel(tmp_path, WHEEL)), str(fake_sdist(tmp_path, sdist))]
-    with pytest.raises(check_dist.Rejected, match=problem):
+    with pytest.raises(check_dist.Problem, match=problem):
         check_dist.check(files, quick=True)
 
 
 def test_a_local_version_is_rejected_by_the_rule_the_build_warns_with(tmp_path):
     local = f"{VERSION}+local"
     path = fake_wheel(tmp_path, f"{PREFIX}-{local}-py3-none-manylinux_2_17_x86_64.whl")
-    with pytest.raises(check_dist.Rejected) as rejected:
+    with pytest.raises(check_dist.Problem) as rejected:
         check_dist.check([str(path)], quick=True)
     assert (
         str(rejected.value)
@@ -83,7 +83,7 @@ def test_a_local_version_is_rejected_by_the_rule_the_build_warns_with(tmp_path):
 
 def test_twine_check_names_the_file_it_fails(tmp_path):
     good, bad = fake_wheel(tmp_path, WHEEL), fake_sdist(tmp_path, SDIST, description=None)
-    with pytest.raises(check_dist.Rejected, match="long_description. missing") as rejected:
+    with pytest.raises(check_dist.Problem, match="long_description. missing") as rejected:
         check_dist.check([str(good), str(bad)])
     assert str(rejected.value).startswith(f"{bad}: twine check --strict fails: ")
 
@@ -123,7 +123,7 @@ SHA256 = record_of(MEMBERS).split(",")[1]
 def test_a_wheel_that_differs_from_its_record_is_rejected(tmp_path, members, record, problem):
     path = tmp_path / WHEEL
     write_wheel(path, members, record)
-    with pytest.raises(check_dist.Rejected, match=problem) as rejected:
+    with pytest.raises(check_dist.Problem, match=problem) as rejected:
         check_dist.check([str(path)], quick=True)
     assert str(rejected.value).startswith(f"{path}: ")
     assert str(rejected.value).endswith("changed after it was built; remove it and build again (make)")
@@ -136,7 +136,7 @@ def test_a_wheel_that_matches_its_record_passes_with_an_unlisted_signature(tmp_p
 
 
 def test_nothing_to_check_is_rejected():
-    with pytest.raises(check_dist.Rejected, match="nothing to upload"):
+    with pytest.raises(check_dist.Problem, match="nothing to upload"):
         check_dist.check([])
 
 

@@ -51,9 +51,8 @@ def move_on_to_this_checkout(tpl):
         git(tpl, "commit", "-q", "-m", "The template's working tree")
 
 
-@pytest.fixture(scope="module")
-def redesigned(tmp_path_factory):
-    root = tmp_path_factory.mktemp("redesign")
+def renamed_old_fork(root):
+    """The old layout's template, and a fork of it renamed by that version's make rename."""
     tpl = old_layout_template(root / "template")
     if tpl is None:
         # The template's own checkout must have it; a fork made without its history cannot.
@@ -66,6 +65,13 @@ def redesigned(tmp_path_factory):
     make(fork, KEEP_TOOLS, "rename", "NAME=old-fork", "LIB=oldfork")
     commit(fork, "Rename the project")
     assert template.read_record(fork)["commit"] == git(tpl, "rev-parse", "HEAD").strip()
+    assert (fork / "scripts/step.sh").is_file()
+    return tpl, fork
+
+
+@pytest.fixture(scope="module")
+def redesigned(tmp_path_factory):
+    tpl, fork = renamed_old_fork(tmp_path_factory.mktemp("redesign"))
 
     # The fork's own work: a line of its package, its README and a pipeline script the redesign
     # moves (the line goes with it), and its tests moved, which the Makefile's TESTS says.
@@ -84,7 +90,6 @@ def redesigned(tmp_path_factory):
     assert re.search(r"^TESTS +\?= tests/package##", text, flags=re.M), text
     makefile.write_text(re.sub(r"^(TESTS +\?= )tests/package", r"\1tests/own", text, flags=re.M))
     commit(fork, "The fork's own work")
-    assert (fork / "scripts/step.sh").is_file()
 
     move_on_to_this_checkout(tpl)
     result = update(fork, f"TEMPLATE={tpl}", check=False)
@@ -125,3 +130,19 @@ def test_the_updated_old_fork_builds_repairs_and_verifies(engine, redesigned):
     (wheel,) = (fork / "wheelhouse").glob("*.whl")
     assert wheel.name.startswith(f"{prefix}-{version}-py3-none-"), wheel.name
     assert is_repaired(wheel, project=name, version=version), wheel.name
+
+
+@pytest.mark.slow
+@pytest.mark.container
+def test_an_old_layout_fork_that_built_before_the_update_builds_after_it(engine, tmp_path):
+    """What the old layout's make left (its stamps, settings and outputs) neither blocks the
+    update nor keeps the new layout from building again."""
+    tpl, fork = renamed_old_fork(tmp_path)
+    make(fork, KEEP_TOOLS, "PYTHONS=cp312")
+    (old_wheel,) = (fork / "wheelhouse").glob("*.whl")
+    move_on_to_this_checkout(tpl)
+    update(fork, f"TEMPLATE={tpl}")
+    result = make(fork, KEEP_TOOLS, "PYTHONS=cp312")
+    assert "step: wheels+repair in " in result.stdout, result.stdout
+    assert re.search(r"cp312: \d+ passed", result.stdout), result.stdout
+    assert [p.name for p in (fork / "wheelhouse").glob("*.whl")] == [old_wheel.name]

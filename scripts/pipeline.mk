@@ -111,8 +111,10 @@ $(REPAIR_STAMP): $(if $(PROJECT),$(SDIST_INPUTS),$(BUILT_SDIST)) $(PIPELINE) $(i
 	if $(WHEELS_UP_TO_DATE); then scripts/build/step.sh repair; else scripts/build/step.sh wheels+repair && touch "$(WHEELS_STAMP)"; fi
 	touch "$@"
 # Whether make would find the wheels' stamp up to date: it and what it stands for are there, and
-# nothing it depends on is newer. Asked in a shell: make -q would read the makefiles again (0.2 s).
-WHEELS_UP_TO_DATE = [ -e "$(WHEELS_STAMP)" ] && [ -e "$(BUILT_SDIST)" ] && [ -n "$(WHEELS)" ] && \
+# nothing it depends on is newer. Asked in a shell: make -q would read the makefiles again (0.2 s);
+# and when it runs, so that wheels an earlier goal built (make wheels repair) count.
+WHEELS_UP_TO_DATE = [ -e "$(WHEELS_STAMP)" ] && [ -e "$(BUILT_SDIST)" ] && \
+  [ -n "$$(find "$(BUILD_DIR)/wheels" -maxdepth 1 -name '*.whl' -print -quit 2>/dev/null)" ] && \
   [ -z "$$(find $(SDIST_INPUTS) $(PIPELINE) -newer "$(WHEELS_STAMP)" -print -quit)" ]
 
 .PHONY: verify  ## test the wheels in WHEELHOUSE again, each in a fresh environment per interpreter

@@ -157,3 +157,13 @@ def test_the_container_sees_every_container_setting_with_makes_value(engine, pro
     out = make(project, "wheels", *settings).stdout
     seen = dict(re.findall(r"^entry: setting ([A-Z_]+)=(.*)$", out, flags=re.M))
     assert seen == values, out
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_make_wheels_repair_builds_once_and_repairs_those_wheels(engine, project):
+    out = make(project, "wheels", "repair", "PYTHONS=cp312").stdout
+    assert out.count("build: building the wheel with ") == 1, out
+    assert out.count("step: wheels in ") == 1, out
+    assert out.count("step: repair in ") == 1, out
+    assert "step: wheels+repair in " not in out, out

@@ -161,8 +161,9 @@ def test_the_container_sees_every_container_setting_with_makes_value(engine, pro
 
 @pytest.mark.container
 @pytest.mark.slow
-def test_make_wheels_repair_builds_once_and_repairs_those_wheels(engine, project):
-    out = make(project, "wheels", "repair", "PYTHONS=cp312").stdout
+@pytest.mark.parametrize("jobs", ["-j1", "-j2"])
+def test_make_wheels_repair_builds_once_and_repairs_those_wheels(engine, project, jobs):
+    out = make(project, jobs, "wheels", "repair", "PYTHONS=cp312").stdout
     assert out.count("build: building the wheel with ") == 1, out
     assert out.count("step: wheels in ") == 1, out
     assert out.count("step: repair in ") == 1, out

@@ -107,12 +107,16 @@ $(WHEELS_STAMP): $(BUILT_SDIST) $(PIPELINE) $(if $(WHEELS),,FORCE) | $(call tool
 repair: config $(REPAIR_STAMP)
 # One container repairs and verifies; when the wheels are out of date it builds them first, and
 # the sdist meanwhile, while it starts. Metadata that cannot be read is the sdist's to say.
-$(REPAIR_STAMP): $(if $(PROJECT),$(SDIST_INPUTS),$(BUILT_SDIST)) $(PIPELINE) $(if $(OUTPUTS_GONE),FORCE) | $(call tools,make)
+# After make wheels, when that is a goal too: under -j the two would build at once.
+$(REPAIR_STAMP): $(if $(PROJECT),$(SDIST_INPUTS),$(BUILT_SDIST)) $(PIPELINE) $(if $(OUTPUTS_GONE),FORCE) \
+                 | $(call tools,make) $(if $(filter wheels,$(MAKECMDGOALS)),$(WHEELS_STAMP))
 	if $(WHEELS_UP_TO_DATE); then scripts/build/step.sh repair; else scripts/build/step.sh wheels+repair && touch "$(WHEELS_STAMP)"; fi
 	touch "$@"
 # Whether make would find the wheels' stamp up to date: it and what it stands for are there, and
-# nothing it depends on is newer. Asked in a shell: make -q would read the makefiles again (0.2 s).
-WHEELS_UP_TO_DATE = [ -e "$(WHEELS_STAMP)" ] && [ -e "$(BUILT_SDIST)" ] && [ -n "$(WHEELS)" ] && \
+# nothing it depends on is newer. Asked in a shell: make -q would read the makefiles again (0.2 s);
+# and when it runs, so that wheels an earlier goal built (make wheels repair) count.
+WHEELS_UP_TO_DATE = [ -e "$(WHEELS_STAMP)" ] && [ -e "$(BUILT_SDIST)" ] && \
+  [ -n "$$(find "$(BUILD_DIR)/wheels" -maxdepth 1 -name '*.whl' -print -quit 2>/dev/null)" ] && \
   [ -z "$$(find $(SDIST_INPUTS) $(PIPELINE) -newer "$(WHEELS_STAMP)" -print -quit)" ]
 
 .PHONY: verify  ## test the wheels in WHEELHOUSE again, each in a fresh environment per interpreter

@@ -2,6 +2,7 @@
 
 import platform
 import re
+import subprocess
 import zipfile
 
 import pytest
@@ -98,3 +99,72 @@ def test_wheels_of_other_targets_share_the_wheelhouse(project):
 
     verified = make(project, "verify", "CONTAINER_ENGINE=none").stdout
     assert f"testing {new} under" in verified, verified
+
+
+# ---- the table of settings: one line each, and the container's share of it ---------------------
+
+
+def run_recipe(project, recipe, *settings):
+    """The output of a recipe run by make in the project (its makefiles, settings on its command line)."""
+    return make(project, f"--eval=show-values: ; {recipe}", "show-values", *settings).stdout
+
+
+def container_settings_in_table(project):
+    """The settings the table marks [container], as scripts/settings.awk reads the makefiles."""
+    files = ["Makefile", "scripts/pipeline.mk", "scripts/settings.mk"]
+    listed = subprocess.run(
+        ["awk", "-v", "list=1", "-f", "scripts/settings.awk", *files],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return [entry.split(":")[0] for entry in listed if "container" in entry.split(":")[1:]]
+
+
+@pytest.mark.parametrize(
+    ("where", "in_container"), [("container", True), ("container rebuild", True), ("rebuild", False)]
+)
+def test_one_line_in_the_table_takes_a_setting_into_the_container(project, where, in_container):
+    """The one-edit rule: a line in scripts/settings.mk is all a new setting needs."""
+    with (project / "scripts/settings.mk").open("a") as table:
+        table.write(f"ADDED_SETTING    ?= 7##                        [{where}] a setting the test adds\n")
+    passed = run_recipe(project, "$(info $(CONTAINER_SETTINGS))").split()
+    assert ("ADDED_SETTING" in passed) == in_container, passed
+    assert ("ADDED_SETTING" in container_settings_in_table(project)) == in_container
+    # Exported to the scripts, with its value (or the command line's), as every setting is.
+    assert run_recipe(project, "printenv ADDED_SETTING") == "7\n"
+    assert run_recipe(project, "printenv ADDED_SETTING", "ADDED_SETTING=8") == "8\n"
+
+
+@pytest.mark.container
+def test_the_container_sees_every_container_setting_with_makes_value(engine, project):
+    """With V=1 the container's entry shows each setting it got: every one the table marks
+    [container], each with make's value (a value with spaces whole)."""
+    given = {"PYTHONS": "cp312", "JOBS": "3", "STRIP": "0", "FREE_THREADED": "0", "V": "1"}
+    given["TEST_REQUIRES"] = "six numpy>=2"
+    settings = [f"{name}={value}" for name, value in given.items()]
+    names = container_settings_in_table(project)
+    assert set(given) <= set(names), names
+    # make's own values of the names it passes (CONTAINER_SETTINGS, from the same table).
+    shown = run_recipe(
+        project, "$(foreach n,$(CONTAINER_SETTINGS),$(info make: setting $(n)=$($(n))))", *settings
+    )
+    values = dict(re.findall(r"^make: setting ([A-Z_]+)=(.*)$", shown, flags=re.M))
+    assert sorted(values) == sorted(names), shown
+    assert {name: values[name] for name in given} == given
+
+    out = make(project, "wheels", *settings).stdout
+    seen = dict(re.findall(r"^entry: setting ([A-Z_]+)=(.*)$", out, flags=re.M))
+    assert seen == values, out
+
+
+@pytest.mark.container
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", ["-j1", "-j2"])
+def test_make_wheels_repair_builds_once_and_repairs_those_wheels(engine, project, jobs):
+    out = make(project, jobs, "wheels", "repair", "PYTHONS=cp312").stdout
+    assert out.count("build: building the wheel with ") == 1, out
+    assert out.count("step: wheels in ") == 1, out
+    assert out.count("step: repair in ") == 1, out
+    assert "step: wheels+repair in " not in out, out

@@ -110,7 +110,7 @@ def resolve(env):
     check_no_credentials("REPOSITORY_URL", url, "put them in TWINE_USERNAME and TWINE_PASSWORD instead")
     check_no_credentials("INDEX_URL", env.get("INDEX_URL", ""), "put them in ~/.netrc instead")
     if not url:
-        pypirc = choose_pypirc(pypirc, repository, env.get("BUILD_DIR") or ".build")
+        pypirc = choose_pypirc(pypirc, repository, env["BUILD_DIR"])
     try:
         config = get_repository_from_config(pypirc, repository, url or None)
     except TwineException as err:

@@ -29,7 +29,9 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-# The container's check for compiled files, and the reader of the project's metadata.
+# The container's check for compiled files, and the reader of the project's metadata; imported
+# without leaving bytecode in docker/, which is copied into the container whole.
+sys.dont_write_bytecode = True
 SCRIPTS = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(SCRIPTS.parent / "docker"), str(SCRIPTS / "build")]
 from compiled import compiled_files  # noqa: E402

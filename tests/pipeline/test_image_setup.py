@@ -71,12 +71,26 @@ def test_image_setup_grafts_the_library_and_its_license_and_is_made_once(
     assert [n for n in licenses if n.startswith("yamlpkg.libs/") and "yaml" in n], licenses
     assert {n for n in names if not n.endswith("/")} == listed
     # A second make, after a change to the package: built again, in the image already made.
-    init = project / "yamlpkg/__init__.py"
-    init.write_text(init.read_text() + "# changed\n")
+    change(project)
     second = make(project, "PYTHONS=cp312")
     assert "wheels+repair in " in second.stdout, second.stdout
-    assert "with IMAGE_SETUP" not in second.stdout
-    assert "verify in " in second.stdout
+    assert "with IMAGE_SETUP:" not in second.stdout
+    assert "without what IMAGE_SETUP installed" in second.stdout
+    # The steps one by one: wheels and repair there too, verify in the plain image alone.
+    change(project)
+    assert "with IMAGE_SETUP:" not in make(project, "wheels", "PYTHONS=cp312").stdout
+    repair = make(project, "repair", "PYTHONS=cp312").stdout
+    assert "step: repair in " in repair
+    assert "bundled: libyaml" in repair
+    assert "without what IMAGE_SETUP installed" in repair
+    verify = make(project, "verify", "PYTHONS=cp312").stdout
+    assert f"verify in {engine} with " in verify
+    assert "2 passed" in verify
+
+
+def change(project):
+    init = project / "yamlpkg/__init__.py"
+    init.write_text(init.read_text() + "# changed\n")
 
 
 @pytest.mark.container

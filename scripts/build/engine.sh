@@ -136,7 +136,8 @@ ensure_setup_image() {
   attached=""
   ! make_stopped || exit 143
   if ((status != 0)); then
-    grep . "${log}" | tail -n 5 >&2
+    # The command's own last lines: BuildKit (docker's builder) ends with an excerpt of the Dockerfile.
+    grep -v -E '^(Dockerfile:|-+$| +[0-9]+ \| |ERROR: failed to solve)' "${log}" | grep . | tail -n 5 >&2
     die "IMAGE_SETUP failed in ${MANYLINUX_IMAGE} ('${IMAGE_SETUP}', its last lines above); fix the command (a package name this image's dnf, yum, apk or apt-get knows) and run make again"
   fi
   [[ "${V:-0}" != 1 ]] || cat "${log}"

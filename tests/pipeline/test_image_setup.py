@@ -5,6 +5,7 @@ verified in the plain image. The fixture (fixtures/yamlpkg) links libyaml, which
 import base64
 import hashlib
 import os
+import re
 import subprocess
 import uuid
 import zipfile
@@ -91,6 +92,23 @@ def test_image_setup_grafts_the_library_and_its_license_and_is_made_once(
 def change(project):
     init = project / "yamlpkg/__init__.py"
     init.write_text(init.read_text() + "# changed\n")
+
+
+@pytest.mark.container
+@pytest.mark.slow
+def test_a_grafted_library_no_package_owns_is_shipped_with_a_warning(engine, fixture_project, fresh_setup):
+    project = fixture_project("yamlpkg")
+    # The package database forgets the library's files, as if it had been built from source
+    # (dpkg's list of them, or rpm's record of the package).
+    forget = (
+        "rm -f /var/lib/dpkg/info/libyaml-0-2*.list; ! command -v rpm || rpm -e --justdb --nodeps libyaml"
+    )
+    with_setup(project, f"{fresh_setup} && {{ {forget}; }}")
+    result = make(project, "PYTHONS=cp312")
+    assert re.search(r"the grafted /\S+/libyaml-0\.so\S* belongs to no package of the image", result.stderr)
+    (wheel,) = (project / "wheelhouse").glob("*.whl")
+    with zipfile.ZipFile(wheel) as whl:
+        assert not [n for n in whl.namelist() if ".dist-info/licenses/yamlpkg.libs/" in n]
 
 
 @pytest.mark.container

@@ -144,9 +144,9 @@ ensure_setup_image() {
 }
 
 # Create the container that runs docker/entry.sh STEP ($1) over /io in image $3, holding the IO
-# folder $2 (inputs and the container's scripts) and the settings; set container to its name. Inputs and
-# outputs are copied, not bind-mounted: the container's root user then never owns a file in the
-# checkout, and remote engines work the same.
+# folder $2 (inputs and the container's scripts) and the settings; set container to its name.
+# Inputs and outputs are copied, not bind-mounted: the container's root user then never owns a
+# file in the checkout, and remote engines work the same.
 container_create() {
   local step=$1 io=$2 image=$3 var envs=(-e IN_CONTAINER=1 -e CACHE_DIR=/cache -e UV_CACHE_DIR=/cache/uv
     -e PIP_CACHE_DIR=/cache/pip -e "LOGS_SHOWN=${LOGS}" -e "CONTAINER_SETTINGS=${CONTAINER_SETTINGS}")

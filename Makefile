@@ -6,5 +6,6 @@
 
 TESTS            ?= tests/package##            the package's own tests, run against each installed wheel
 TEST_REQUIRES    ?=##                          what the tests need besides pytest, e.g. "six numpy>=2"
+IMAGE_SETUP      ?=##                          shell command installing the system libraries the build needs in the image (MANUAL.md, System libraries)
 
 include scripts/pipeline.mk

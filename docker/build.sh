@@ -51,7 +51,12 @@ main() {
 # run says where it was ("Entering directory") and stops with "***": a message of the Makefile's
 # own, or the target whose command (the compiler, say) failed.
 what_failed() {
-  local log=$1 src=$2 dir stop
+  local log=$1 src=$2 dir stop header
+  header=$(sed -n 's/.*fatal error: \([^:]*\): No such file or directory$/\1/p' "${log}" | head -n 1)
+  if [[ -n "${header}" ]]; then
+    echo ": ${header} is missing; if a system library's package has it, install that in the image with IMAGE_SETUP (MANUAL.md, System libraries), else fix the #include"
+    return
+  fi
   stop=$(grep -E '^ *[^ ]+: \*\*\* ' "${log}" | grep -v 'Waiting for unfinished jobs' | tail -n 1 | sed "s|^ *||; s|${src}||g")
   if [[ -z "${stop}" ]]; then
     echo " (log above); fix the C code or setup.py and run again"

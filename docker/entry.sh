@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One pipeline step over a prepared folder, in the build container (or on the host).
-#   docker/entry.sh wheels|repair|wheels+repair|verify IO
+#   docker/entry.sh wheels|repair|wheels+repair|verify|repair-only|wheels+repair-only IO
 # IO/in holds the step's input (the sdist, or wheels), IO/tests the package's tests; results go
 # to IO/out/wheels and IO/out/wheelhouse. repair also verifies, so only wheels that pass their
 # tests leave the container. wheels+repair does both in one container, as a full make does.
+# The -only steps leave verify out, for a container of another image to run (IMAGE_SETUP).
 # IO/pyproject.toml, when there is one, may name the tests' requirements (a 'test' dependency group).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,7 +16,7 @@ if [[ "${IN_CONTAINER:-0}" == 1 && ! -d "${OPT_PYTHON}" ]]; then
   die "the image has no ${OPT_PYTHON}, so it is not a manylinux image; set MANYLINUX_IMAGE to one (quay.io/pypa/manylinux_2_28_x86_64, say)"
 fi
 case "${step}" in
-  wheels | repair | wheels+repair | verify) ;;
+  wheels | repair | wheels+repair | verify | repair-only | wheels+repair-only) ;;
   *) die "unknown step '${step}'; use wheels, repair, wheels+repair or verify" ;;
 esac
 
@@ -48,7 +49,7 @@ fi
 SELECTED_PYTHONS=$(select_pythons) || exit 1
 export SELECTED_PYTHONS
 requirements=${io}/test-requirements.txt
-if [[ "${step}" != wheels ]]; then
+if [[ "${step}" != wheels && "${step}" != *-only ]]; then
   test_requirements "${io}/pyproject.toml" >"${requirements}" || exit 1
 fi
 # In a container the sdist comes last, on stdin (see scripts/build/step.sh): all above ran meanwhile.
@@ -71,10 +72,12 @@ verify() {
   fi
 }
 wheel_sums() { find "$1" -maxdepth 1 -name '*.whl' -exec sha256sum {} + | LC_ALL=C sort -k 2; }
-repair() { "${here}/repair.sh" "$1" "${io}/out/wheelhouse" && verify "${io}/out/wheelhouse"; }
+repair() { "${here}/repair.sh" "$1" "${io}/out/wheelhouse"; }
 case "${step}" in
   wheels) build ;;
-  repair) repair "${io}/in" ;;
-  wheels+repair) build && repair "${io}/out/wheels" ;;
+  repair) repair "${io}/in" && verify "${io}/out/wheelhouse" ;;
+  wheels+repair) build && repair "${io}/out/wheels" && verify "${io}/out/wheelhouse" ;;
   verify) verify "${io}/in" ;;
+  repair-only) repair "${io}/in" ;;
+  wheels+repair-only) build && repair "${io}/out/wheels" ;;
 esac

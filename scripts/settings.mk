@@ -5,10 +5,11 @@
 #   rebuild    the wheels are built again when it changes (it is in BUILD_DIR/settings)
 #   rename, update-template, bench   that target alone gets it: it is not exported to the others
 # The project's Makefile may set any of them, in the same form (its value counts, this line's
-# [where] still holds); TESTS and TEST_REQUIRES are the project's to set.
+# [where] still holds); TESTS, TEST_REQUIRES and IMAGE_SETUP are the project's to set.
 
 TESTS            ?= tests/package##            [rebuild] the package's own tests, run against each installed wheel
 TEST_REQUIRES    ?=##                          [container rebuild] what the tests need besides pytest, e.g. "six numpy>=2"
+IMAGE_SETUP      ?=##                          [rebuild] shell command installing what the build needs in the image, e.g. "dnf install -y libyaml-devel" (MANUAL.md, System libraries)
 ARCH             ?= $(shell uname -m)##        [rebuild] one of: $(SUPPORTED_ARCHS)
 MANYLINUX        ?= manylinux_2_28##           one of: $(SUPPORTED_MANYLINUX)
 MANYLINUX_TAG    ?= 2026.10.26-1##             image tag, pinned so a release can be rebuilt

@@ -2,8 +2,8 @@
 # answer, check the image and the architecture (QEMU), create a container with the step's inputs
 # and settings, run it, copy its outputs out, and remove it and what an earlier run left.
 # Sourced, never run:  source "${here}/engine.sh"
-# Uses: CONTAINER_ENGINE, MANYLINUX_IMAGE, ARCH, CACHE_VOLUME, CONTAINER_SETTINGS (the settings
-# the container gets, from scripts/settings.mk), MAKE_PID; root (the checkout).
+# Uses: CONTAINER_ENGINE, MANYLINUX_IMAGE, IMAGE_SETUP, ARCH, CACHE_VOLUME, CONTAINER_SETTINGS (the
+# settings the container gets, from scripts/settings.mk), MAKE_PID; root (the checkout).
 # shellcheck shell=bash
 
 # Containers carry these labels: anyone finds a checkout's containers with
@@ -115,12 +115,40 @@ ensure_image() {
   check_image "${engine}"
 }
 
-# Create the container that runs docker/entry.sh STEP ($1) over /io, holding the IO folder $2
-# (inputs and the container's scripts) and the settings; set container to its name. Inputs and
-# outputs are copied, not bind-mounted: the container's root user then never owns a file in the
-# checkout, and remote engines work the same.
+# Set setup_image to the image the command IMAGE_SETUP makes of MANYLINUX_IMAGE, made on first
+# need (its output in file $1) and reused while neither changes: its tag is a hash of both. The
+# engine tags it only once the command succeeded.
+ensure_setup_image() {
+  local log=$1 base dockerfile status=0
+  base=$("${engine}" image inspect --format '{{.Id}}' "${MANYLINUX_IMAGE}")
+  setup_image=localhost/${LABEL}-setup:$(printf '%s\n%s' "${base}" "${IMAGE_SETUP}" | sha256sum | cut -c 1-16)
+  ! "${engine}" image inspect "${setup_image}" >/dev/null 2>&1 || return 0
+  say "making ${setup_image} from ${MANYLINUX_IMAGE} with IMAGE_SETUP: ${IMAGE_SETUP}"
+  # Built from a Dockerfile on stdin, as both engines do alike; the command comes in as an
+  # argument of the build, so that it needs no escaping into the Dockerfile.
+  # shellcheck disable=SC2016 # the build's shell expands it
+  dockerfile=$(printf '%s\n' "FROM ${MANYLINUX_IMAGE}" "ARG IMAGE_SETUP" 'RUN eval "${IMAGE_SETUP}"')
+  run "${engine}" build --platform "$(engine_platform)" --build-arg "IMAGE_SETUP=${IMAGE_SETUP}" \
+    --label "${LABEL}.setup=${IMAGE_SETUP}" --tag "${setup_image}" - <<<"${dockerfile}" >"${log}" 2>&1 &
+  attached=$!
+  while_running "${attached}"
+  wait "${attached}" || status=$?
+  attached=""
+  ! make_stopped || exit 143
+  if ((status != 0)); then
+    # The command's own last lines: BuildKit (docker's builder) ends with an excerpt of the Dockerfile.
+    grep -v -E '^(Dockerfile:|-+$| +[0-9]+ \| |ERROR: failed to solve)' "${log}" | grep . | tail -n 5 >&2
+    die "IMAGE_SETUP failed in ${MANYLINUX_IMAGE} ('${IMAGE_SETUP}', its last lines above); fix the command (a package name this image's dnf, yum, apk or apt-get knows) and run make again"
+  fi
+  [[ "${V:-0}" != 1 ]] || cat "${log}"
+}
+
+# Create the container that runs docker/entry.sh STEP ($1) over /io in image $3, holding the IO
+# folder $2 (inputs and the container's scripts) and the settings; set container to its name.
+# Inputs and outputs are copied, not bind-mounted: the container's root user then never owns a
+# file in the checkout, and remote engines work the same.
 container_create() {
-  local step=$1 io=$2 var envs=(-e IN_CONTAINER=1 -e CACHE_DIR=/cache -e UV_CACHE_DIR=/cache/uv
+  local step=$1 io=$2 image=$3 var envs=(-e IN_CONTAINER=1 -e CACHE_DIR=/cache -e UV_CACHE_DIR=/cache/uv
     -e PIP_CACHE_DIR=/cache/pip -e "LOGS_SHOWN=${LOGS}" -e "CONTAINER_SETTINGS=${CONTAINER_SETTINGS}")
   container=build-${step/+/-}-$$-${RANDOM}
   for var in ${CONTAINER_SETTINGS}; do
@@ -140,7 +168,7 @@ container_create() {
   # shellcheck disable=SC2154 # root, the checkout, is the caller's
   run "${engine}" create --interactive --name "${container}" --label "${LABEL}.checkout=${root}" \
     --label "${LABEL}.run=${MAKE_PID:-}" --platform "$(engine_platform)" "${envs[@]}" -v "${CACHE_VOLUME}:/cache" \
-    "${MANYLINUX_IMAGE}" /bin/sh -c "${with_bash}" "${no_bash}" /io/docker/entry.sh "${step}" /io >/dev/null
+    "${image}" /bin/sh -c "${with_bash}" "${no_bash}" /io/docker/entry.sh "${step}" /io >/dev/null
   run "${engine}" cp "${io}/." "${container}:/io"
 }
 
@@ -167,6 +195,8 @@ container_finish() {
   fi
   rm -rf "${io}/out"
   into_build run "${engine}" cp "${container}:/io/out" "${io}/out"
+  # Gone before a step's next container (verify apart) is made.
+  remove_containers "${container}" && container=""
 }
 
 # Remove the containers of this checkout that an earlier make left when it was killed outright

@@ -6,11 +6,11 @@
 #     wheels+repair  both, in one container (what a full make runs)
 #     verify  verify the wheels already in WHEELHOUSE
 #     config  check ARCH, MANYLINUX and PLAT, and show the image they select
-# Called by make, which passes the settings as environment variables (see 'make help').
-# wheels+repair builds the sdist too (scripts/build/sdist.sh), while the container starts; wheels
-# takes the one make built. The engine's side is scripts/build/engine.sh.
-# Outputs are collected in BUILD_DIR and moved into place only when the step succeeded; repair
-# moves the sdist the wheels came from (BUILT_SDIST) into DIST_DIR with them.
+# Called by make, which passes the settings as environment variables (see 'make help'). The
+# engine's side is scripts/build/engine.sh. wheels+repair builds the sdist too (scripts/build/sdist.sh)
+# while the container starts; wheels takes the one make built. With IMAGE_SETUP, wheels and repair
+# run in the image it sets up, and verify apart, in the plain MANYLINUX_IMAGE. Outputs are collected
+# in BUILD_DIR and moved into place only when the step succeeded, the sdist into DIST_DIR with them.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/../lib.sh"
@@ -19,7 +19,7 @@ source "${here}/engine.sh"
 root=$(cd "${here}/../.." && pwd)
 
 : "${CONTAINER_ENGINE:?}" "${MANYLINUX_IMAGE:?}" "${BUILD_DIR:?}" "${DIST_DIR:?}" "${WHEELHOUSE:?}" "${TESTS:?}"
-: "${ARCH:?}" "${BUILT_SDIST:=}" "${CONTAINER_SETTINGS:=}"
+: "${ARCH:?}" "${BUILT_SDIST:=}" "${CONTAINER_SETTINGS:=}" "${IMAGE_SETUP:=}"
 
 # Copy the step's inputs into a fresh IO folder: in/, tests/, and the container's scripts (docker/). The
 # sdist, for the steps that build, comes when it is ready (sdist_ready).
@@ -76,14 +76,13 @@ copy_wheels() {
   into_build cp "${wheels[@]}" "${to}/"
 }
 
+# Run docker/entry.sh's step $2 over IO folder $1 in a container of image $3.
 run_in_container() {
-  local io=$1 input=/dev/null sdist_failed=0 feed
-  remove_leftovers
-  ensure_image
-  container_create "${step}" "${io}"
+  local io=$1 inner=$2 image=$3 input=/dev/null sdist_failed=0 feed
+  container_create "${inner}" "${io}" "${image}"
   # The sdist goes in on the container's stdin once it is built, as a tar stream (docker/entry.sh
   # reads it): the container starts meanwhile.
-  if [[ "${step}" == wheels* ]]; then
+  if [[ "${inner}" == wheels* ]]; then
     # In a folder of the system's own: the checkout's file system may hold no pipes (WSL's /mnt).
     pipe_dir=$(mktemp -d "${TMPDIR:-/tmp}/step-stdin.XXXXXX") ||
       die "cannot write to ${TMPDIR:-/tmp}; set TMPDIR to a writable local folder"
@@ -113,6 +112,37 @@ run_in_container() {
     exit 1
   fi
   container_finish "${io}"
+}
+
+# Run the step in containers: in one of MANYLINUX_IMAGE, or with IMAGE_SETUP, build and repair in
+# the image it makes (auditwheel grafts the libraries from there) and verify apart in the plain one.
+in_containers() {
+  local io=$1
+  remove_leftovers
+  ensure_image
+  if [[ -z "${IMAGE_SETUP}" ]]; then
+    run_in_container "${io}" "${step}" "${MANYLINUX_IMAGE}"
+    return
+  fi
+  ensure_setup_image "${io}/image-setup.log"
+  if [[ "${step}" == wheels ]]; then
+    run_in_container "${io}" wheels "${setup_image}"
+  else
+    run_in_container "${io}" "${step}-only" "${setup_image}"
+    verify_apart "${io}"
+  fi
+}
+
+# Verify the repaired wheels in the plain MANYLINUX_IMAGE, which lacks what IMAGE_SETUP installed:
+# they pass only with the libraries auditwheel grafted into them. Their IO folder is IO's verify/.
+verify_apart() {
+  local io=$1 apart=$1/verify
+  mkdir -p "${apart}/in" "${apart}/out"
+  copy_wheels "${io}/out/wheelhouse" "${apart}/in" "the repair made none"
+  into_build cp -R "${io}/tests" "${io}/docker" "${apart}/"
+  [[ ! -f "${io}/pyproject.toml" ]] || into_build cp "${io}/pyproject.toml" "${apart}/"
+  say "verify in ${MANYLINUX_IMAGE}, without what IMAGE_SETUP installed"
+  run_in_container "${apart}" verify "${MANYLINUX_IMAGE}"
 }
 
 # However the step ends: its container, its jobs and its IO folder go.
@@ -229,7 +259,8 @@ prepare_folders() {
 main() {
   step=${1:-}
   case "${step}" in
-    wheels | repair | wheels+repair | verify | config) ;;
+    wheels | repair | wheels+repair | config) ;;
+    verify) IMAGE_SETUP="" ;; # in the plain image, whatever IMAGE_SETUP says: there it proves the graft
     *) die "unknown step '${step}'; use wheels, repair, wheels+repair, verify or config" ;;
   esac
   check_settings
@@ -245,6 +276,7 @@ main() {
   stage "${io}"
   if [[ "${engine}" == none ]]; then
     say "${step} on the host (${engine_note:-CONTAINER_ENGINE=none})"
+    [[ -z "${IMAGE_SETUP}" ]] || warn "IMAGE_SETUP is not run on the host ('${IMAGE_SETUP}'); install what it installs on this machine yourself"
     if [[ "${step}" == wheels* ]]; then
       sdist_ready || exit 1
       (cd "${BUILT_SDIST%/*}" && into_build cp "${sdist_inputs[@]}" "${io}/in/")
@@ -252,8 +284,8 @@ main() {
     run_on_host "${io}"
   else
     [[ -z "${engine_note}" ]] || say "${engine_note}"
-    say "${step} in ${MANYLINUX_IMAGE} with ${engine}"
-    run_in_container "${io}"
+    say "${step} in ${MANYLINUX_IMAGE}${IMAGE_SETUP:+ set up by IMAGE_SETUP} with ${engine}"
+    in_containers "${io}"
   fi
   case "${step}" in
     wheels) publish_wheels "${io}/out/wheels" "${BUILD_DIR}/wheels" ;;

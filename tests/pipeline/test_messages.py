@@ -45,6 +45,9 @@ ALLOWED = {
     "(a repository git cannot read); only a damaged repository does that",
     "git merge-recursive failed": "merge-recursive failing other than by conflicts (reported as such): "
     "only a damaged object store does that",
+    "cannot add the grafted libraries' licenses": "only when the wheel auditwheel has just written, or a "
+    "license file the image's package manager lists and the repair found there, cannot be read or rewritten; "
+    "the repair runs as root in a container of its own, where nothing here makes them so",
 }
 
 

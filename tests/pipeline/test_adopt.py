@@ -276,8 +276,20 @@ def test_a_real_c_extension_project_adopts_the_pipeline_and_its_wheel_builds_and
     (into / "tests" / "helper.py").write_text(
         "def u32_to_s32(value):\n    return value - 0x100000000 if value & 0x80000000 else value\n"
     )
+    # A Makefile and a .gitignore of its own, as a project's checkout has.
+    (into / "Makefile").write_text("check:\n\tpython -m pytest -q tests\n")
+    (into / ".gitignore").write_text("__pycache__/\n/build/\n")
     commit_all(into, "The project")
-    adopt(template_repo, into)
+    advice = adopt(template_repo, into).stdout
+    # Merged by hand, as adopt says.
+    found = re.search(r"add to Makefile (TESTS \?= tests) and (include scripts/pipeline\.mk)", advice)
+    assert found, advice
+    with (into / "Makefile").open("a") as makefile:
+        makefile.write(f"\n{found.group(1)}\n{found.group(2)}\n")
+    found = re.search(r"own \.gitignore .*: add its lines (.+)$", advice, flags=re.M)
+    assert found, advice
+    with (into / ".gitignore").open("a") as ignore:
+        ignore.write("".join(f"{line}\n" for line in found.group(1).split()))
     commit(into, "Adopt the pipeline")
     result = make(into, "PYTHONS=cp312")
     # Its own tests ran against the installed wheel, and the pipeline's tests beside them did not.
@@ -285,3 +297,5 @@ def test_a_real_c_extension_project_adopts_the_pipeline_and_its_wheel_builds_and
     (wheel,) = wheels(into / "wheelhouse")
     assert is_repaired(wheel, project=name, version=version)
     assert "-cp312-" in wheel
+    # The build leaves the checkout clean: the .gitignore lines adopt named cover what it makes.
+    assert not git(into, "status", "--porcelain"), git(into, "status", "--porcelain")

@@ -25,6 +25,7 @@ from conftest import (
     git,
     is_repaired,
     make,
+    shell,
     tracked_files,
     wheels,
 )
@@ -193,6 +194,15 @@ def test_adopting_into_the_template_itself_is_refused(template_repo):
     before = state(template_repo)
     refused(adopt(template_repo, template_repo, check=False), r"INTO=\S+ is this template's own checkout")
     assert state(template_repo) == before
+
+
+@pytest.mark.parametrize(
+    ("tests", "inner"),
+    [("tests", "pipeline\n"), (".", "tests/pipeline\n"), ("tests/pipeline", ""), ("test", "")],
+)
+def test_copies_of_tests_leave_out_the_pipelines_own_tests_inside_them(tests, inner):
+    # TESTS=tests in an adopted project holds tests/pipeline/: verify and check-published leave it out.
+    assert shell("pipeline_tests_within", str(ROOT / tests))[1] == inner
 
 
 def test_a_template_without_git_is_refused(tmp_path):

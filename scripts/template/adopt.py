@@ -3,22 +3,20 @@
     make adopt INTO=path/to/project                          (in a checkout of the template)
     INTO=path/to/project python3 scripts/template/adopt.py   (what make runs)
 
-It copies every file scripts/template-files.txt lists, as this checkout's HEAD has them: the
-machinery, its tests, lint settings, CI, benchmark and manual name no project and check one
-another (make lint covers bench/ and .ci/); the example's own files are not listed. A Makefile
-(GNUmakefile, makefile), .gitignore or .gitattributes of the project's own stays as it is: adopt
-says what to add to it, and the copied list leaves it out, so make update-template never merges
-the template's into it. Without a Makefile the project gets the template's, TESTS naming its
-tests/ (else test/) folder. .template records the template's url (git remote origin, else this
-checkout's path) and commit, for make update-template. The new files are staged in git (forced,
-past the project's .gitignore); nothing is committed.
-
-It refuses, with one line and changing nothing: no INTO or no such folder, this checkout, not the
-top of a git checkout, uncommitted changes, a .template there, metadata scripts/build/project.py
-cannot read, and a pipeline file the project has with other contents (named; no FORCE: adopting
-never means overwriting the project's own). Files are written in a hidden folder in INTO, then
-moved into place with signals held, undone if a move fails: all or nothing. Standard library
-only; Python 3.9+ (3.11+ or tomli for a pyproject.toml).
+It copies, as this checkout's HEAD has them, all the files scripts/template-files.txt lists: they
+name no project and check one another (make lint covers bench/ and .ci/); the example's own are
+not listed. A Makefile (GNUmakefile, makefile), .gitignore or .gitattributes of the project's
+stays: adopt says what to add to it, and the copied list leaves it out, so make update-template
+never merges into it. Else the project gets the template's Makefile, TESTS naming its tests/ (or
+test/) folder. .template records the template's url (origin, else this checkout's path) and
+commit. The files are staged in git (forced, past the project's .gitignore), not committed; a
+pyproject.toml whose [tool.ruff] or [tool.pytest] the pipeline's ruff.toml or pytest.ini now
+shadows is warned of. It refuses, with one line and changing nothing: no INTO or no such folder,
+this checkout, not the top of a git checkout, uncommitted changes, a .template there, metadata
+scripts/build/project.py cannot read, a pipeline file the project has with other contents (named;
+no FORCE: adopting never overwrites the project's own). Files are written in a hidden folder in
+INTO, then moved into place with signals held, undone if a move fails: all or nothing. Standard
+library only; Python 3.9+ (3.11+ or tomli for a pyproject.toml).
 """
 
 import os
@@ -43,8 +41,10 @@ GIT_ENV = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
 OWN_IF_PRESENT = (".gitignore", ".gitattributes")
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 TEST_FOLDERS = ("tests", "test")
-TESTS_LINE = re.compile(r"^(TESTS\s*\?=\s*)(\S*?)(##\s*)", flags=re.M)
+TESTS_LINE = re.compile(r"^TESTS\s*\?=\s*(\S*?)##\s*", flags=re.M)
 SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
+# The pipeline's settings files that ruff and pytest read before pyproject.toml's [tool.<name>].
+SHADOWING = {"ruff.toml": "ruff", "pytest.ini": "pytest"}
 
 
 class Refused(Exception):
@@ -63,8 +63,7 @@ def git(cwd, *args, check=True, text=True, stdin=None):
     return result
 
 
-def listing(items):
-    """The first three, for a one-line message."""
+def listing(items):  # the first three, for a one-line message
     return ", ".join(items[:3]) + (f", ... ({len(items)} in all)" if len(items) > 3 else "")
 
 
@@ -108,7 +107,7 @@ def pipeline_files():
     files, at = {}, 0
     for name, mode, _ in found:  # "<sha> blob <size>\n<bytes>\n" each
         start = batch.stdout.index(b"\n", at) + 1
-        at = start + int(batch.stdout[:start].split()[-1]) + 1
+        at = start + int(batch.stdout[at:start].split()[-1]) + 1
         files[name] = (mode, batch.stdout[start : at - 1])
     return files
 
@@ -131,12 +130,9 @@ def in_the_way(into, name, data):
 
 def makefile_text(text, tests):
     """The template's Makefile with TESTS set to tests, its help kept in its column."""
-
-    def setting(match):
-        width = len(match.group(2)) + len(match.group(3)) - 2
-        return f"{match.group(1)}{tests}##{' ' * max(width - len(tests), 1)}"
-
-    return TESTS_LINE.sub(setting, text, count=1)
+    found = TESTS_LINE.search(text)
+    field = f"{tests}##".ljust(found.end() - found.start(1) - 1)
+    return f"{text[: found.start(1)]}{field} {text[found.end() :]}"
 
 
 def missing_lines(path, data):
@@ -176,6 +172,13 @@ def plan(into, files, tests):
     return {n: w for n, w in writes.items() if not same_file(into / n, w[1])}, kept
 
 
+def shadowed(into, writes):
+    """The pipeline's settings files that ruff or pytest will read instead of the project's own."""
+    path = into / "pyproject.toml"
+    tools = project.load_toml(path).get("tool", {}) if path.is_file() else {}
+    return [(name, tool) for name, tool in SHADOWING.items() if name in writes and tool in tools]
+
+
 def template_source():
     """(url, commit) of this checkout: the template the project will update from."""
     commit = git(ROOT, "rev-parse", "--verify", "-q", "HEAD", check=False).stdout.strip()
@@ -186,14 +189,6 @@ def template_source():
         say(
             f"warning: this checkout's HEAD ({commit[:12]}) is on no branch of origin ({url}), where make "
             f"update-template will look for it; push it, or set url in {template.RECORD} to {ROOT}",
-            sys.stderr,
-        )
-    listed = template.pipeline_paths((ROOT / template.PIPELINE_LIST).read_text())
-    changed = git(ROOT, "status", "--porcelain", "--", *listed).stdout.splitlines()
-    if changed:
-        say(
-            f"warning: uncommitted changes here ({listing([line[3:] for line in changed])}) are not copied: "
-            f"the pipeline goes as commit {commit[:12]} has it",
             sys.stderr,
         )
     return url or str(ROOT), commit
@@ -266,8 +261,12 @@ def run(env):
     if "Makefile" in writes and tests:
         say(f"  Makefile  TESTS ?= {tests}: the package's tests, run against each installed wheel")
     elif "Makefile" in writes:
+        folders = " or ".join(TEST_FOLDERS)
+        say(f"warning: no {folders} folder: set TESTS in the Makefile to your tests folder", sys.stderr)
+    for path, tool in shadowed(into, writes):
         say(
-            f"warning: no {' or '.join(TEST_FOLDERS)} folder: set TESTS in the Makefile to your tests folder",
+            f"warning: {tool} now reads {path}, not pyproject.toml's [tool.{tool}]: merge your settings into "
+            f"{path} (make update-template keeps them), or run {tool} with your own (--config / -c)",
             sys.stderr,
         )
     for path, advice in kept.items():

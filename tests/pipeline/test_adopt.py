@@ -98,8 +98,15 @@ def test_adopting_copies_the_pipeline_records_the_template_and_touches_nothing_o
     assert (into / ".gitignore").read_text() == "/build/\n*.so\n"
     assert (into / "pyproject.toml").read_text() == PYPROJECT
     assert re.search(r"kept +the project's own \.gitignore .*add its lines .*/\.build/", result.stdout)
+    assert "now reads" not in result.stderr
     # Its tests are TESTS; update-template leaves the kept .gitignore alone.
-    assert re.search(r"^TESTS\s*\?=\s*tests##", (into / "Makefile").read_text(), flags=re.M)
+    made, shipped = ((into / "Makefile").read_text(), pipeline_blob(template_repo, "Makefile").decode())
+    found = re.search(r"^TESTS\s*\?=\s*tests##\s*(?=\S)", made, flags=re.M)
+    assert found, made
+    # Its help stays in the template's column, and nothing else of the Makefile changes.
+    setting = re.search(r"^TESTS\s*\?=\s*\S+##\s*", shipped, flags=re.M).group()
+    assert len(found.group()) == len(setting)
+    assert made.replace(found.group(), "") == shipped.replace(setting, "")
     assert ".gitignore" not in template.pipeline_paths((into / template.PIPELINE_LIST).read_text())
     record = template.read_record(into)
     assert record["url"] == str(template_repo)
@@ -123,6 +130,14 @@ def test_a_makefile_of_the_projects_own_is_kept_and_left_to_update_template(temp
     )
     assert re.search(advice, result.stdout)
     assert "Makefile" not in template.pipeline_paths((into / template.PIPELINE_LIST).read_text())
+
+
+def test_settings_that_the_pipelines_files_now_shadow_are_warned_of(template_repo, tmp_path):
+    tools = '\n[tool.ruff]\nline-length = 99\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
+    into = existing(tmp_path / "wee", {"pyproject.toml": PYPROJECT + tools})
+    result = adopt(template_repo, into)
+    for path, tool in (("ruff.toml", "ruff"), ("pytest.ini", "pytest")):
+        assert f"warning: {tool} now reads {path}, not pyproject.toml's [tool.{tool}]" in result.stderr
 
 
 def test_without_a_tests_folder_it_says_to_set_tests(template_repo, tmp_path):

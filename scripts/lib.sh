@@ -19,6 +19,14 @@ process_identity() {
   fi
 }
 
+# Print where the pipeline's own tests lie inside the package's tests folder $1, relative to it
+# (pipeline, for TESTS=tests beside tests/pipeline/), or nothing: copies of TESTS leave them out.
+pipeline_tests_within() {
+  local inner
+  inner=$(realpath -m --relative-to="$1" "${BASH_SOURCE[0]%/*}/../tests/pipeline")
+  [[ "${inner}" == . || "${inner}" == ..* ]] || printf '%s\n' "${inner}"
+}
+
 # Create folder $1 if needed and die unless this user can write to it; $2 names the setting.
 writable_dir() {
   mkdir -p "$1" 2>/dev/null && [[ -w "$1" ]] ||

@@ -56,7 +56,7 @@ SETTING_TABLE := $(shell awk -v list=1 -f scripts/settings.awk $(MAKEFILE_LIST))
 settings_for = $(foreach entry,$(SETTING_TABLE),$(if $(filter $(1),$(wordlist 2,9,$(subst :, ,$(entry)))),$(firstword $(subst :, ,$(entry)))))
 SETTINGS := $(foreach entry,$(SETTING_TABLE),$(firstword $(subst :, ,$(entry))))
 # A target's own settings reach its recipe alone, as arguments (with_settings).
-OWN_SETTINGS := $(call settings_for,rename update-template bench)
+OWN_SETTINGS := $(call settings_for,rename update-template bench adopt)
 export CONTAINER_SETTINGS := $(call settings_for,container)
 REBUILD_SETTINGS := $(call settings_for,rebuild)
 with_settings = $(foreach name,$(call settings_for,$(1)),$(name)=$(call quote,$($(name))))
@@ -191,6 +191,10 @@ rename: | $(call tools,lint)
 .PHONY: update-template  ## merge the template's later changes into the pipeline's files: [TEMPLATE=... REF=...]
 update-template:
 	$(call with_settings,update-template) $(TOOLS_PYTHON) scripts/template/update_template.py
+
+.PHONY: adopt  ## bring the pipeline into an existing project's git checkout: make adopt INTO=path
+adopt:
+	$(call with_settings,adopt) $(TOOLS_PYTHON) scripts/template/adopt.py
 
 .PHONY: help  ## list the targets and the settings with their defaults
 help:

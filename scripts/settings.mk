@@ -3,7 +3,7 @@
 # [where] says what else reads it, and make derives the lists from it (scripts/settings.awk):
 #   container  the container's environment holds it (scripts/build/engine.sh passes it)
 #   rebuild    the wheels are built again when it changes (it is in BUILD_DIR/settings)
-#   rename, update-template, bench   that target alone gets it: it is not exported to the others
+#   rename, update-template, bench, adopt   that target alone gets it: it is not exported to the others
 # The project's Makefile may set any of them, in the same form (its value counts, this line's
 # [where] still holds); TESTS, TEST_REQUIRES and IMAGE_SETUP are the project's to set.
 
@@ -48,6 +48,7 @@ URL              ?=##                          [rename] project URL for setup.cf
 FORCE            ?= 0##                        [rename] 1 renames even with uncommitted changes
 TEMPLATE         ?=##                          [update-template] the template's URL or path; empty: .template's url, else origin
 REF              ?=##                          [update-template] the template's tag or branch; empty: its default
+INTO             ?=##                          [adopt] the existing project's git checkout to bring the pipeline into
 V                ?= 0##                        [container] 1: show every command
 TIMINGS          ?= 0##                        [container] 1: say how long each command of the pipeline took
 

@@ -32,6 +32,10 @@ stage() {
   esac
   [[ -d "${TESTS}" ]] || die "no tests at ${TESTS}; set TESTS to the package's test folder"
   into_build cp -R "${TESTS}" "${io}/tests"
+  # The pipeline's own tests are never the package's, even inside TESTS.
+  local inner
+  inner=$(pipeline_tests_within "${TESTS}")
+  [[ -z "${inner}" ]] || rm -rf "${io}/tests/${inner}"
   # It may name the tests' requirements (a 'test' dependency group).
   [[ ! -f pyproject.toml ]] || into_build cp pyproject.toml "${io}/pyproject.toml"
   into_build cp -R "${root}/docker" "${io}/docker"

@@ -31,6 +31,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/check-published.XXXXXX")
 requirements=$(mktemp "${TMPDIR:-/tmp}/check-published-requirements.XXXXXX")
 trap 'rm -rf "${work}" "${requirements}"' EXIT
 test_requirements pyproject.toml >"${requirements}" || exit 1
+# The pipeline's own tests are never the package's, even inside TESTS.
+inner=$(pipeline_tests_within "${TESTS}")
 
 while read -r tag py; do
   say "${tag}: installing ${project}==${version} from ${index}"
@@ -46,6 +48,7 @@ while read -r tag py; do
   UV_CACHE_DIR=${BUILD_DIR}/cache/uv run "${TOOLS_BIN}/uv" pip install --quiet \
     --python "${work}/venv/bin/python" "pytest==${PYTEST_VERSION}" -r "${requirements}"
   cp -R "${TESTS}" "${work}/tests"
+  [[ -z "${inner}" ]] || rm -rf "${work}/tests/${inner}"
   (cd "${work}" && run "${work}/venv/bin/python" -m pytest -q -p no:cacheprovider tests) ||
     die "${project}==${version} from ${index} fails its tests under ${tag} (see above); fix it and publish a new version"
   say "${tag}: ${project}==${version} from ${index} passes its tests"

@@ -31,7 +31,7 @@ SOURCES  := $(wildcard setup.py setup.cfg pyproject.toml MANIFEST.in README.md L
 # which scripts/tools/tools.sh writes once a group is complete.
 TOOL_GROUPS := $(shell sed -n 's/^\#\# \([a-z]*\):.*/\1/p' scripts/tools.txt)
 tools = $(foreach group,$(1),$(TOOLS)/.installed-$(group))
-PIPELINE := scripts/build/step.sh scripts/build/engine.sh scripts/lib.sh $(filter-out %/__pycache__,$(wildcard docker/*)) \
+PIPELINE := scripts/build/step.sh scripts/build/engine.sh scripts/build/publish.sh scripts/lib.sh $(filter-out %/__pycache__,$(wildcard docker/*)) \
             $(shell find $(TESTS) -type f ! -name '*.pyc' 2>/dev/null) $(BUILD_DIR)/settings
 
 # One word for the shell, whatever the value holds.

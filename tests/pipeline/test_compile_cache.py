@@ -11,7 +11,7 @@ import pytest
 from conftest import PACKAGE, commit_all, fresh_copy, in_volume, make
 
 # One worker builds the project once for the tests that read or extend it.
-pytestmark = [pytest.mark.container, pytest.mark.slow, pytest.mark.xdist_group("compile_cache")]
+pytestmark = pytest.mark.xdist_group("compile_cache")
 
 STORE = "/cache/compile-cache"
 # ccache's folder for its temporary files, in the store.
@@ -75,6 +75,8 @@ def cached(engine, tmp_path_factory):
         subprocess.run(["docker", "volume", "rm", "--force", volume], capture_output=True)
 
 
+@pytest.mark.container
+@pytest.mark.slow
 def test_a_python_only_change_takes_every_object_from_the_cache(cached):
     _, _, first, second = cached
     # The store was new: nothing to take on the first build, everything on the second.
@@ -86,6 +88,8 @@ def test_a_python_only_change_takes_every_object_from_the_cache(cached):
     assert "warning: compile cache" not in first + second
 
 
+@pytest.mark.container
+@pytest.mark.slow
 def test_the_tests_cannot_write_the_store(cached):
     project, volume, _, second = cached
     # The package's test of it ran, as the tests' user, and passed.
@@ -95,6 +99,8 @@ def test_the_tests_cannot_write_the_store(cached):
     assert in_volume(volume, f"find {STORE} -type f | wc -l").strip() != "0"
 
 
+@pytest.mark.container
+@pytest.mark.slow
 def test_switched_off_it_says_nothing_and_the_wheels_are_the_same(cached):
     project, volume, _, _ = cached
     cached_wheels = wheel_sums(project)
@@ -105,6 +111,8 @@ def test_switched_off_it_says_nothing_and_the_wheels_are_the_same(cached):
     assert wheel_sums(project) == cached_wheels
 
 
+@pytest.mark.container
+@pytest.mark.slow
 def test_damaged_entries_are_compiled_again_with_a_warning(cached):
     project, volume, _, _ = cached
     in_volume(volume, f'for f in {STORE}/?/?/*; do echo garbage >"$f"; done')
@@ -120,6 +128,8 @@ def test_damaged_entries_are_compiled_again_with_a_warning(cached):
     assert list((project / "wheelhouse").glob("*.whl"))
 
 
+@pytest.mark.container
+@pytest.mark.slow
 def test_a_store_that_cannot_be_written_is_skipped_with_a_warning(cached):
     project, volume, _, _ = cached
     in_volume(volume, f"mv {STORE} {STORE}.aside && echo not a folder >{STORE}")
@@ -137,6 +147,8 @@ def test_a_store_that_cannot_be_written_is_skipped_with_a_warning(cached):
     assert list((project / "wheelhouse").glob("*.whl"))
 
 
+@pytest.mark.container
+@pytest.mark.slow
 def test_a_failing_ccache_costs_the_cache_not_the_build(cached):
     project, volume, _, _ = cached
     # ccache stops when it has to compile and its store's folder for temporary files is not one.
@@ -156,6 +168,8 @@ def test_a_failing_ccache_costs_the_cache_not_the_build(cached):
     assert list((project / "wheelhouse").glob("*.whl"))
 
 
+@pytest.mark.container
+@pytest.mark.slow
 def test_a_ccache_that_cannot_be_installed_is_skipped_with_a_warning(cached):
     project, volume, _, _ = cached
     python_change(project, "before a lock of wrong hashes")
@@ -174,3 +188,20 @@ def test_a_ccache_that_cannot_be_installed_is_skipped_with_a_warning(cached):
     assert warnings[0].endswith("); building without it; check the network"), output
     assert not LINE.search(output)
     assert list((project / "wheelhouse").glob("*.whl"))
+
+
+@pytest.mark.slow
+def test_on_the_host_there_is_none_and_nothing_is_said(project):
+    result = make(project, "CONTAINER_ENGINE=none")
+    assert "compile cache" not in result.stdout + result.stderr
+    assert list((project / "wheelhouse").glob("*.whl"))
+
+
+def test_a_setting_other_than_0_or_1_is_refused(project):
+    result = make(project, "CONTAINER_ENGINE=none", "COMPILE_CACHE=yes", check=False)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == [
+        "build: error: COMPILE_CACHE=yes must be 1 (cache compiled objects) or 0 (compile everything)"
+    ], result.stderr
+    assert not list((project / "wheelhouse").glob("*.whl"))

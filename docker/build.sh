@@ -6,8 +6,8 @@
 # except the free-threaded builds (which cannot load it), and a wheel tagged for one CPython
 # (a C extension) only that one. REQUIRES: the build requirements, one a line (see build_dist).
 # Environment: PYTHONS, FREE_THREADED, PRERELEASE, REQUIRES_PYTHON (see select_pythons), STRIP
-# (1: link with -s), SOURCE_DATE_EPOCH, JOBS (C files compiled at once, read by setup.py),
-# COMPILE_CACHE (see docker/compile_cache.sh), V.
+# (1: link with -s), SOURCE_DATE_EPOCH, JOBS (C files compiled at once: by setup.py's make, and by
+# setuptools' build_ext), COMPILE_CACHE (see docker/compile_cache.sh), V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/lib.sh"
@@ -24,6 +24,7 @@ main() {
   # A fixed build path keeps file paths, and so the binaries, identical from run to run.
   work=${BUILD_ROOT:-/tmp/wheel-build}
   mkdir -p "${outdir}"
+  parallel_build_ext "${work}.cfg"
   compile_cache_on "$(head -n 1 <<<"${pythons}" | cut -d' ' -f2)"
   while read -r tag py; do
     if ((${#built[@]} > 0)) && "${py}" "${WHEEL_TAGS}" pick "${built[@]}" >/dev/null; then
@@ -46,7 +47,15 @@ main() {
     say "built ${wheel##*/}"
   done <<<"${pythons}"
   compile_cache_report
-  rm -rf "${work}"
+  rm -rf "${work}" "${work}.cfg"
+}
+
+# setuptools' build_ext compiles an extension's sources one at a time unless told otherwise: a
+# configuration file ($1) that distutils reads after the project's setup.cfg (DIST_EXTRA_CONFIG)
+# has it compile JOBS at a time. The command lines stay the same, and so do the objects.
+parallel_build_ext() {
+  printf '[build_ext]\nparallel = %s\n' "${JOBS:-$(nproc)}" >"$1"
+  export DIST_EXTRA_CONFIG=$1
 }
 
 # Build the wheel of SDIST ($1) with interpreter $2 in the fixed folder $3 (the log in its

@@ -6,7 +6,7 @@
 # Only in a container: ccache and its store live in the cache volume (CACHE_DIR), whose files are
 # root's, and the package's tests run as a user who cannot write there (docker/verify.sh): an
 # object planted in the store would ship. On the host, where they run as the user, no cache.
-# Sourced by docker/build.sh after lib.sh, never run:
+# Sourced by docker/build.sh after lib.sh and pythons.sh, never run:
 #   compile_cache_on PY   (ccache installed with interpreter PY)   ...builds...   compile_cache_report
 # The command lines stay the same (only PATH changes), so the wheels are byte-identical either way.
 # shellcheck shell=bash

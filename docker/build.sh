@@ -6,8 +6,8 @@
 # except the free-threaded builds (which cannot load it), and a wheel tagged for one CPython
 # (a C extension) only that one. REQUIRES: the build requirements, one a line (see build_dist).
 # Environment: PYTHONS, FREE_THREADED, PRERELEASE, REQUIRES_PYTHON (see select_pythons), STRIP
-# (1: link with -s), SOURCE_DATE_EPOCH, JOBS (C files compiled at once: by setup.py's make, and by
-# setuptools' build_ext), COMPILE_CACHE (see docker/compile_cache.sh), V.
+# (1: link with -s), SOURCE_DATE_EPOCH, JOBS (C files compiled at once by setup.py's make, and
+# extension modules built at once by setuptools' build_ext), COMPILE_CACHE (see docker/compile_cache.sh), V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "${here}/lib.sh"
@@ -50,9 +50,10 @@ main() {
   rm -rf "${work}" "${work}.cfg"
 }
 
-# setuptools' build_ext compiles an extension's sources one at a time unless told otherwise: a
-# configuration file ($1) that distutils reads after the project's setup.cfg (DIST_EXTRA_CONFIG)
-# has it compile JOBS at a time. The command lines stay the same, and so do the objects.
+# setuptools' build_ext builds a package's extension modules one at a time unless told otherwise:
+# a configuration file ($1) that distutils reads after the project's setup.cfg (DIST_EXTRA_CONFIG)
+# has it build JOBS at a time (the sources of one it still compiles one by one). The command
+# lines stay the same, and so do the objects.
 parallel_build_ext() {
   printf '[build_ext]\nparallel = %s\n' "${JOBS:-$(nproc)}" >"$1"
   export DIST_EXTRA_CONFIG=$1

@@ -1,13 +1,13 @@
-"""An extension's sources compile JOBS at a time: setuptools' build_ext is told so by the build
-(docker/build.sh), with no change to the project."""
+"""A package's extension modules build JOBS at a time: setuptools' build_ext is told so by the
+build (docker/build.sh), with no change to the project."""
 
 import pytest
 from conftest import commit_all, make
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 
-# The fixture's setup.py, with a build_ext that records how many sources it was told to compile
-# at once in a module of the package.
+# The fixture's setup.py, with a build_ext that records how many extensions it was told to build
+# at once, in a module of the package.
 SETUP = """import os
 
 from setuptools import Extension, setup
@@ -30,12 +30,12 @@ setup(
 TEST = """from extpkg import _parallel
 
 
-def test_build_ext_compiled_jobs_at_a_time():
+def test_build_ext_built_jobs_at_a_time():
     assert _parallel.PARALLEL == 3
 """
 
 
-def test_build_ext_compiles_jobs_sources_at_a_time(engine, fixture_project):
+def test_build_ext_builds_jobs_extensions_at_a_time(engine, fixture_project):
     project = fixture_project("extpkg")
     (project / "setup.py").write_text(SETUP)
     (project / "tests" / "package" / "test_parallel.py").write_text(TEST)

@@ -20,6 +20,7 @@ PYTHONS          ?=##                          [container rebuild] e.g. "cp311 c
 FREE_THREADED    ?= 1##                        [container rebuild] 1: free-threaded interpreters (3.14t) too; 0: leave them out
 PRERELEASE       ?= 0##                        [container rebuild] 1: pre-release interpreters (alpha, beta, rc) too; 0: leave them out
 PLAT             ?=##                          [container rebuild] auditwheel target, e.g. manylinux_2_28_x86_64; empty: the image's
+COMPILE_CACHE    ?= 1##                        [container] 1: reuse compiled objects (ccache, its store in CACHE_VOLUME); 0: compile all
 STRIP            ?= 1##                        [container rebuild] 1: strip debug symbols from the libraries; 0: keep them
 JOBS             ?= $(shell expr $$(nproc 2>/dev/null || echo 1) + 1)## [container] C files compiled, and interpreters verified, at once
 SOURCE_DATE_EPOCH ?= $(shell scripts/build/source_date.sh)## [container rebuild] timestamp inside wheels and sdist: the last commit's

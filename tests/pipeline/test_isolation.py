@@ -49,7 +49,11 @@ def test_a_hostile_package_test_reaches_no_later_run_and_no_wheel(engine, tmp_pa
     # (builds are reproducible), with every file its RECORD lists.
     assert passed(first) == passed(result) + 1
     assert wheel_of(hostile).read_bytes() == wheel_of(second).read_bytes()
-    check = [str(tools_dir() / "bin" / "python"), str(ROOT / "scripts" / "release" / "check_dist.py"), "--quick"]
+    check = [
+        str(tools_dir() / "bin" / "python"),
+        str(ROOT / "scripts" / "release" / "check_dist.py"),
+        "--quick",
+    ]
     subprocess.run([*check, str(wheel_of(hostile))], check=True, capture_output=True)
 
 

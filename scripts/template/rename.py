@@ -15,18 +15,19 @@ Only the package files the template shipped are rewritten and renamed: the recor
 them, and gets their new paths, the template's URL (git remote origin) and the template's commit
 the checkout started from, for make update-template. The pipeline's files name no project and are
 never touched; files the user added (vendored C code, their own modules) are left as they are,
-moving only with the folder that holds them. Names are renamed as whole identifiers, and in the
-forms the template derives from them (test_<name>, <Name>Error, lib<lib>, <lib>lib, <lib>_*,
-<LIB>_*), never inside another name (spanning_tree stays). Lines that contain "rename: keep" are
-left as they are. Each file keeps its line endings.
+moving only with the folder that holds them, and so is a shipped file of the C library's folder
+the user replaced (ownership.py), whose name the rewritten files keep (SRCS, #include). Names are
+renamed as whole identifiers, and in the forms the template derives from them (test_<name>,
+<Name>Error, lib<lib>, <lib>lib, <lib>_*, <LIB>_*), never inside another name (spanning_tree
+stays). Lines that contain "rename: keep" are left as they are. Each file keeps its line endings.
 
 Everything is checked and computed before anything changes; then the new contents are written
 beside their files, and the moves and swaps are made with signals blocked, undone if one fails:
 the project is renamed whole or not at all. Rewritten Python files are then reformatted with the
 ruff in TOOLS_BIN (make sets it), since a name of another length moves lines across the limit.
 This file is the command and its steps; beside it, name_rules.py checks the new names, rewrite.py
-rewrites text and paths, all_or_nothing.py makes the change, rename_report.py says what was done.
-Standard library only; Python 3.9+.
+rewrites text and paths, ownership.py keeps the user's files apart, all_or_nothing.py makes the
+change, rename_report.py says what was done. Standard library only; Python 3.9+.
 """
 
 import os
@@ -38,6 +39,7 @@ from pathlib import Path
 
 import all_or_nothing
 import name_rules
+import ownership
 import rename_report
 import rewrite
 import template
@@ -155,27 +157,6 @@ def old_fields(renamer):
     }
 
 
-def rewrite_files(files, renamer, renames, fields, old):
-    """The text files among files renamed and given the fields: {path now: (path after the renames,
-    new bytes)} of those that change, {path now: lines changed}, and LICENSE's holder lines (own,
-    others) if the author is given."""
-    writes, rewritten, holders = {}, {}, None
-    for name in files:
-        try:
-            text = (ROOT / name).read_bytes().decode()
-        except UnicodeDecodeError:
-            continue
-        if "\0" in text:
-            continue  # binary files are left alone
-        new = rewrite.rewrite(name, text, renamer, fields, old)
-        if name == "LICENSE" and fields["author"]:
-            holders = rewrite.holder_lines(text.splitlines(), old)
-        if new != text:
-            writes[name] = all_or_nothing.moved(name, renames), new.encode()
-            rewritten[name] = sum(a != b for a, b in zip(text.splitlines(), new.splitlines()))
-    return writes, rewritten, holders
-
-
 def template_commit(url):
     """The newest commit of HEAD's history that is on a branch of the template's repository (the
     remote whose URL is url, else origin): where this checkout left the template, before any commit
@@ -197,15 +178,20 @@ def template_commit(url):
     return git("merge-base", "HEAD", *branches, check=False).stdout.strip()
 
 
-def new_record(record, files, renames, use_git):
-    """The record with the package files' new paths. The first rename records where the project
-    came from; a later one keeps that."""
+def new_record(record, files, renames, writes, library, use_git):
+    """The record with the package files' new paths, and the fingerprints of those in the C
+    library's folder (library, its path after the renames). The first rename records where the
+    project came from; a later one keeps that."""
     url = record["url"] or (git("remote", "get-url", "origin", check=False).stdout.strip() if use_git else "")
+    after = {
+        all_or_nothing.moved(n, renames): writes[n][1] if n in writes else (ROOT / n).read_bytes()
+        for n in files
+    }
     return {
         **record,
         "url": url,
         "commit": record["commit"] or (template_commit(url) if use_git else ""),
-        "package_files": sorted(all_or_nothing.moved(name, renames) for name in files),
+        "package_files": ownership.fingerprints(after, library),
     }
 
 
@@ -239,15 +225,23 @@ def run(env):
     record = template.read_record(ROOT)
     if use_git and env.get("FORCE", "0") != "1":
         check_committed()
-    renamer = rewrite.Renamer(old[0], new[0], [(old[1], new[1]), *([(old[2], new[2])] if new[2] else [])])
+    names = [(old[1], new[1]), *([(old[2], new[2])] if new[2] else [])]
     files = shipped_files(record)
-    planned = rewrite.moves(files, renamer)
+    library = ownership.library_folder(old[1], old[2])
+    yours = ownership.yours(ROOT, record["package_files"], files, library)
+    files = [name for name in files if name not in yours]
+    kept = ownership.kept_names(files, project_files(), rewrite.Renamer(old[0], new[0], names))
+    renamer = rewrite.Renamer(old[0], new[0], names, kept)
+    # The library's folder moves with its name even when every file in it is yours.
+    folders = [library.rstrip("/")] if library and (ROOT / library).is_dir() else []
+    planned = rewrite.moves(files, renamer, folders)
     check_moves(planned)
     renames = [(source.as_posix(), target.as_posix()) for _, source, target in planned]
     fields = {k.lower(): env.get(k, "").strip() for k in ("DESCRIPTION", "AUTHOR", "AUTHOR_EMAIL", "URL")}
     old_values = old_fields(renamer)
-    writes, rewritten, holders = rewrite_files(files, renamer, renames, fields, old_values)
-    record = new_record(record, files, renames, use_git)
+    writes, rewritten, holders = rewrite.rewrite_files(ROOT, files, renamer, renames, fields, old_values)
+    new_library = all_or_nothing.moved(library, renames)
+    record = new_record(record, files, renames, writes, new_library, use_git)
     writes[template.RECORD] = template.RECORD, template.record_text(ROOT, record).encode()
 
     # Everything is checked and computed: change the tree, whole or not at all.
@@ -255,12 +249,13 @@ def run(env):
     all_or_nothing.change(ROOT, renames, writes, (lambda: update_index(index)) if index else None)
 
     rename_report.changes(ROOT, old, new, renames, rewritten, use_git)
+    rename_report.yours([all_or_nothing.moved(name, renames) for name in yours])
     if holders:
         rename_report.license_holders(fields["author"], *holders, old_values["author"])
     rename_report.recorded(record["url"], record["commit"], use_git)
     formatted = [name for name in rewritten if name.endswith((".py", ".pyi", ".md"))]
     rename_report.reformat(ROOT, [all_or_nothing.moved(name, renames) for name in formatted])
-    rename_report.others(ROOT, renamer, record, project_files())
+    rename_report.others(ROOT, renamer, record, project_files(), new_library)
     review = "git status; git diff HEAD" if use_git else "the files above"
     say(f"done; review ({review}), then run make and make test")
 

@@ -4,10 +4,11 @@ with the command's name, warnings to stderr.
     import rename_report
     rename_report.say(message), rename_report.warn(message)
     rename_report.changes(root, old, new, renames, rewritten, use_git)  -> the names, moves and rewrites
+    rename_report.yours(names)                                         -> the replaced files left alone
     rename_report.license_holders(author, own, others, old_author)     -> LICENSE's holder lines
     rename_report.recorded(url, commit, use_git)                       -> where the project came from
     rename_report.reformat(root, files)                                -> ruff format the rewritten files
-    rename_report.others(root, renamer, record, files)                 -> the user's files naming old names
+    rename_report.others(root, renamer, record, files, library)        -> the user's files naming old names
 
 Standard library only.
 """
@@ -43,6 +44,15 @@ def changes(root, old, new, renames, rewritten, use_git):
         say(f"  moved     {source}{kind} -> {target}{kind}{' (staged in git)' if use_git else ''}")
     for name, changed in rewritten.items():
         say(f"  rewrote   {moved(name, renames)} ({changed} line{'s' if changed > 1 else ''})")
+
+
+def yours(names):
+    """Say which shipped files of the C library's folder (their paths now) were left as the user's."""
+    for name in names:
+        say(
+            f"  left      {name}: yours now (less than half of the lines rename wrote are left); "
+            f"dropped from {template.RECORD}"
+        )
 
 
 def license_holders(author, own, others, old_author):
@@ -93,15 +103,20 @@ def mentions(root, renamer, path):
     return any(renamer.mentions(line) and not KEEP.search(line) for line in lines)
 
 
-def others(root, renamer, record, files):
-    """Name the project's own files (of files: not shipped by the template) that still mention an old name."""
+def others(root, renamer, record, files, library):
+    """Name the project's own files (of files: not shipped by the template) that still mention an
+    old name as a name of its own: first those outside the C library's folder (library), the code
+    you wrote, then those in it, mostly vendored code."""
     pipeline = template.pipeline_paths((root / template.PIPELINE_LIST).read_text())
     skip = {template.RECORD, *record["package_files"]}
-    found = [
-        name
-        for name in files
-        if name not in skip and not template.is_pipeline(name, pipeline) and mentions(root, renamer, name)
-    ]
+    found = sorted(
+        (
+            name
+            for name in files
+            if name not in skip and not template.is_pipeline(name, pipeline) and mentions(root, renamer, name)
+        ),
+        key=lambda name: (bool(library) and name.startswith(library), name),
+    )
     if found:
         shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
         warn(

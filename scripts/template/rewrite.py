@@ -1,22 +1,25 @@
 """How make rename rewrites the package's text and paths: old names to new ones.
 
     import rewrite
-    renamer = rewrite.Renamer(old_dist, new_dist, [(old_package, new_package), (old_lib, new_lib)])
+    renamer = rewrite.Renamer(old_dist, new_dist, [(old_package, new_package), (old_lib, new_lib)], kept)
     renamer.name(path_component_or_line), renamer.text(text, suffix), renamer.mentions(line)
     rewrite.rewrite(path, text, renamer, fields, old)  -> a file's text renamed and given the fields
+    rewrite.rewrite_files(root, files, renamer, renames, fields, old)  -> the new contents
     rewrite.set_fields(path, original, text, fields, old)
     rewrite.current_field(root, key)                   -> a metadata field's value now
     rewrite.holder_lines(lines, old)                   -> LICENSE's copyright lines: own, others'
-    rewrite.moves(files, renamer)                      -> the folders and files to rename
+    rewrite.moves(files, renamer, folders)             -> the folders and files to rename
 
 Names are renamed as whole identifiers, and in the forms the template derives from them; lines
-that contain "rename: keep" are left as they are (rename.py's docstring says which forms).
+that contain "rename: keep" are left as they are (rename.py's docstring says which forms). The
+names of files rename does not move (kept) stay wherever text names them.
 Standard library only.
 """
 
 import re
 from pathlib import Path
 
+from all_or_nothing import moved
 from name_rules import normalize
 
 # A line that holds it is left as it is.
@@ -44,8 +47,9 @@ def spellings(ident):
 class Renamer:
     """Rewrites text and paths: old identifiers to new ones, the old distribution name to the new."""
 
-    def __init__(self, old_dist, new_dist, names):
-        """names: (old identifier, new identifier) pairs: the import package, then the C library."""
+    def __init__(self, old_dist, new_dist, names, kept=()):
+        """names: (old identifier, new identifier) pairs: the import package, then the C library.
+        kept: names of files rename does not move, which text keeps wherever it names them."""
         self.new_dist = new_dist
         old_any = "|".join([re.escape(names[0][0]), *dist_pattern(old_dist)])
         old = rf"(?P<old>{old_any})"
@@ -89,15 +93,30 @@ class Renamer:
                 )
                 self.replacements.append(new_lower)
         self.identifiers = re.compile("|".join(f"(?P<r{i}>{a})" for i, a in enumerate(alternatives)))
+        # In text, a file name rename leaves as it is (a vendored xxhash.h, a glue file) is matched
+        # first, as a whole, and stays: #include "xxhash.h" and SRCS keep naming the file that is there.
+        files = "|".join(map(re.escape, sorted(kept, key=len, reverse=True)))
+        kept_file = rf"(?P<kept>(?<![\w.-])(?:{files}){DIST_END})|" if kept else ""
+        self.words = re.compile(kept_file + self.identifiers.pattern)
+        # The old names as names of their own, for what rename tells: not the start of a longer
+        # name (ZSTD_compress, Zstandard), though lib<name>, <name>lib and -l<name> are the name.
+        spelled = "|".join(re.escape(s) for old_ident, _ in names for s in spellings(old_ident))
+        self.whole = re.compile(
+            rf"{kept_file}(?:(?<=-l)|(?<![{WORD}]))(?:lib)?(?:{spelled})(?:lib)?(?![{WORD}])"
+            + "".join(rf"|(?<![\w.-])(?i:{pattern}){DIST_END}" for pattern in dist_pattern(old_dist))
+        )
 
-    def name(self, text):
-        """Old identifiers and distribution name in a path component or line, renamed."""
-        text = self.identifiers.sub(lambda m: self.replacements[int(m.lastgroup[1:])], text)
+    def replace(self, match):
+        return match.group() if match.lastgroup == "kept" else self.replacements[int(match.lastgroup[1:])]
+
+    def name(self, text, words=None):
+        """Old identifiers and distribution name in a path component (or, with words, a line), renamed."""
+        text = (words or self.identifiers).sub(self.replace, text)
         return text.replace(DIST, self.new_dist)
 
     def mentions(self, line):
-        """Whether a line names an old identifier or distribution name."""
-        return bool(self.identifiers.search(line))
+        """Whether a line names an old name as a name of its own, other than in a kept file name."""
+        return any(match.lastgroup != "kept" for match in self.whole.finditer(line))
 
     def text(self, text, suffix):
         """A file's text (lines ended by \\n alone), renamed line by line; suffix selects the rules for
@@ -110,7 +129,7 @@ class Renamer:
             for suffixes, context in self.contexts:
                 if suffixes is None or suffix in suffixes:
                     new = context.sub(lambda m: m.group("pre") + DIST, new)
-            lines[number] = self.name(new)
+            lines[number] = self.name(new, self.words)
         return "\n".join(lines)
 
 
@@ -184,17 +203,37 @@ def rewrite(path, text, renamer, fields, old):
     return "".join(line + end for line, end in zip(new, [*endings, ""]))
 
 
-def moves(files, renamer):
-    """(path now, source, target) renames of folders, top down, then of files; source and target are
-    where the thing is and goes once the renames before it are done."""
-    folders, plain = {}, []
+def rewrite_files(root, files, renamer, renames, fields, old):
+    """The text files among files (paths under root) renamed and given the fields: {path now: (path
+    after the renames, new bytes)} of those that change, {path now: lines changed}, and LICENSE's
+    holder lines (own, others) if the author is given."""
+    writes, rewritten, holders = {}, {}, None
     for name in files:
-        parts = Path(name).parts
-        for depth in range(1, len(parts)):
-            folders.setdefault(Path(*parts[:depth]), None)
-        plain.append(Path(name))
+        try:
+            text = (root / name).read_bytes().decode()
+        except UnicodeDecodeError:
+            continue
+        if "\0" in text:
+            continue  # binary files are left alone
+        new = rewrite(name, text, renamer, fields, old)
+        if name == "LICENSE" and fields["author"]:
+            holders = holder_lines(text.splitlines(), old)
+        if new != text:
+            writes[name] = moved(name, renames), new.encode()
+            rewritten[name] = sum(a != b for a, b in zip(text.splitlines(), new.splitlines()))
+    return writes, rewritten, holders
+
+
+def moves(files, renamer, folders=()):
+    """(path now, source, target) renames of folders, top down, then of files; source and target are
+    where the thing is and goes once the renames before it are done. folders: others to rename, as
+    the C library's, whose files may all be yours."""
+    plain = [Path(name) for name in files]
+    # Each folder, and the folders it is in, once; sorted, so each after those it is in.
+    within = {Path(*path.parts[:depth]) for path in plain for depth in range(1, len(path.parts))}
+    within |= {Path(*Path(f).parts[:depth]) for f in folders for depth in range(1, len(Path(f).parts) + 1)}
     result = []
-    for path in [*sorted(folders, key=lambda p: len(p.parts)), *plain]:
+    for path in [*sorted(within, key=lambda p: (len(p.parts), p)), *plain]:
         new_leaf = renamer.name(path.name)
         if new_leaf != path.name:
             parent = Path(*[renamer.name(p) for p in path.parent.parts])

@@ -3,7 +3,7 @@
     import template
     template.pipeline_paths(text)      -> the pipeline's paths, from scripts/template-files.txt's text
     template.is_pipeline(name, paths)  -> whether a file belongs to the pipeline
-    template.read_record(root)         -> .template's keys and values (package_files as a list)
+    template.read_record(root)         -> .template's keys and values (package_files: {path: fingerprint})
     template.write_record(root, rec)   -> write them back, keeping the file's header comment
     template.record_text(root, rec)    -> the text write_record writes
     raise template.Problem(...)        -> the template scripts' one error: the cause and the fix
@@ -12,15 +12,20 @@ The pipeline's files (scripts/template-files.txt) belong to the template: make u
 merges the template's later changes into them, and make rename never touches them. Everything else
 belongs to the project. The record, .template at the top level, says where the project came from
 (url, commit), the template's own example distribution (example), and which package files the
-template shipped (package_files): the only files make rename rewrites. Standard library only.
+template shipped (package_files): the only files make rename rewrites, those of the C library's
+folder each with the fingerprint of the text rename last wrote there (ownership.py says why).
+Standard library only.
 """
 
 import configparser
 from pathlib import Path
 
+import ownership
+
 PIPELINE_LIST = "scripts/template-files.txt"
 RECORD = ".template"
-# The record's keys, in the order they are written; package_files is a list, one path a line.
+# The record's keys, in the order they are written; package_files is a list, one path a line,
+# each followed by its fingerprint when it has one.
 KEYS = ("url", "commit", "example", "package_files")
 
 
@@ -40,7 +45,8 @@ def is_pipeline(name, paths):
 
 
 def read_record(root):
-    """The record's values: missing keys are empty; package_files is a list of paths."""
+    """The record's values: missing keys are empty; package_files maps each path, in the order
+    listed, to its fingerprint ("" when it has none)."""
     path = Path(root) / RECORD
     if not path.is_file():
         raise Problem(f"{RECORD} is missing; copy it from the template's repository")
@@ -62,7 +68,18 @@ def read_record(root):
     if unknown:
         raise Problem(f"{RECORD} has an unknown key '{unknown[0]}'; use only {', '.join(KEYS)}")
     record = {key: values.get(key, "").strip() for key in KEYS}
-    record["package_files"] = record["package_files"].split()
+    files = {}
+    for entry in record["package_files"].splitlines():
+        path, _, recorded = entry.strip().partition(" ")
+        recorded = recorded.strip()
+        if not ownership.check(recorded):
+            raise Problem(
+                f"{RECORD} lists {path} with '{recorded}', which is not a fingerprint make rename writes; "
+                "delete it (the file is then taken as the template's)"
+            )
+        if path:
+            files[path] = recorded
+    record["package_files"] = files
     return record
 
 
@@ -81,5 +98,5 @@ def record_text(root, record):
             break
         header.append(line)
     lines = [*header, *(f"{key} = {record[key]}".rstrip() for key in KEYS[:-1]), "package_files ="]
-    lines += [f"    {name}" for name in record["package_files"]]
+    lines += [f"    {name} {recorded}".rstrip() for name, recorded in record["package_files"].items()]
     return "\n".join(lines) + "\n"

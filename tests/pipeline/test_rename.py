@@ -1,8 +1,9 @@
 """make rename: the template becomes the user's own project, and still builds and tests.
 
 The template's names are read from the tree, never written here, so these tests also pass in a
-project that has already been renamed. Only the package files the template shipped (.template's
-package_files) are rewritten: never the pipeline's files, nor files the user added.
+project that has already been renamed, and in one whose own files (vendored code) carry any name.
+Only the package files the template shipped (.template's package_files) are rewritten: never the
+pipeline's files, nor files the user added or replaced.
 """
 
 import contextlib
@@ -23,6 +24,8 @@ import template
 from conftest import (
     VERSION,
     commit,
+    commit_all,
+    copy_tree,
     git,
     is_repaired,
     make,
@@ -31,7 +34,7 @@ from conftest import (
     tools_dir,
     tracked_files,
 )
-from test_library import library_dir
+from test_library import build, exported, library_dir, set_sources
 
 
 @pytest.fixture
@@ -68,16 +71,20 @@ def pipeline_files(project):
 def mentions(project, *words):
     """Paths and lines (outside 'rename: keep' lines) of the files rename rewrites (the record's)
     that mention any of the words as a name of their own: lib<word> and <word>lib count, but not a
-    longer name that starts with it (an upstream library's BrotliEncoderCompress)."""
+    longer name that starts with it (an upstream library's BrotliEncoderCompress), nor the name of
+    a file of the project's own (SRCS := xxhash.c naming the vendored file that is there)."""
     names = "|".join(re.escape(w).replace(r"\-", "[-_.]?") for w in words)
     pattern = re.compile(rf"(?<![a-z0-9])(?:lib)?(?:{names})(?:lib)?(?![a-z0-9])", re.I)
+    record = template.read_record(project)["package_files"]
+    own = {Path(name).name for name in tracked_files(project)} - {Path(name).name for name in record}
+    own_names = re.compile(rf"(?<![\w.-])(?:{'|'.join(map(re.escape, own))})(?![\w-]|\.\w)")
     found = []
-    for name in template.read_record(project)["package_files"]:
+    for name in record:
         path = project / name
         if not path.is_file():
             continue
         found += [name] if pattern.search(name) else []
-        lines = path.read_text(errors="replace").splitlines()
+        lines = [own_names.sub("", line) for line in path.read_text(errors="replace").splitlines()]
         found += [
             f"{name}:{n}: {t}"
             for n, t in enumerate(lines, 1)
@@ -89,6 +96,24 @@ def mentions(project, *words):
 def moved(name, old, new):
     """Where rename puts a shipped file: old and new are (import package, library) pairs."""
     return re.sub(old[1], new[1], re.sub(old[0], new[0], name))
+
+
+def places(project, kept, old, new):
+    """{path before: path after} of the shipped files a rename from old to new names ((import
+    package, library) pairs) kept: renamed and in the record, or, in the C library's folder, left
+    under their names as the fork's own (replaced by upstream's files) and out of it."""
+    record = template.read_record(project)["package_files"]
+    library = library_dir(project).relative_to(project).as_posix()
+    found = {}
+    for name in kept:
+        folder, _, leaf = name.rpartition("/")
+        found[name] = moved(name, old, new)
+        if found[name] not in record:
+            found[name] = f"{moved(folder, old, new)}/{leaf}"
+            assert found[name].startswith(f"{library}/"), name
+            assert found[name] not in record, name
+        assert (project / found[name]).is_file(), found[name]
+    return found
 
 
 def rename(project, *settings, check=True):
@@ -136,7 +161,7 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     assert not (repo / package).exists()
     assert (repo / "fresh_graphs" / "__init__.py").is_file()
     new = ("fresh_graphs", "freshc")
-    assert not [n for n in kept if not (repo / moved(n, (package, lib), new)).is_file()]
+    kept = places(repo, kept, (package, lib), new)
     # The library's file name is defined in the loader alone; setup.py reads it from there.
     assert 'LIBRARY_DIR = os.path.join("fresh_graphs", "freshclib")' in (repo / "setup.py").read_text()
     loader = (repo / "fresh_graphs" / "_loader.py").read_text()
@@ -151,7 +176,7 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     # The record lists the shipped files still here under their new names. This copy has no remote,
     # so no template commit is known to record (test_the_record_names_the_template_commit_...).
     renamed = template.read_record(repo)
-    assert renamed["package_files"] == sorted(moved(name, (package, lib), new) for name in kept)
+    assert list(renamed["package_files"]) == sorted(p for p in kept.values() if p in renamed["package_files"])
     assert renamed["url"] == record["url"]
     assert (renamed["commit"], renamed["example"]) == (record["commit"], record["example"])
     if not record["commit"]:
@@ -162,8 +187,7 @@ def test_rename_to_a_hyphenated_name_rewrites_the_project(repo):
     # An ordinary diff: the package's files show as renamed.
     status = git(repo, "status", "--porcelain")
     assert re.search(rf"^R. {package}/__init__.py -> fresh_graphs/__init__.py$", status, re.M), status
-    for name in (n for n in kept if n.endswith(".c")):
-        to = moved(name, (package, lib), new)
+    for name, to in ((n, to) for n, to in kept.items() if n.endswith(".c")):
         assert re.search(rf"^R. {re.escape(name)} -> {re.escape(to)}$", status, re.M), status
     assert f"moved     {package}/ -> fresh_graphs/ (staged in git)" in result.stdout
     assert re.search(r"rewrote   setup\.cfg \(\d+ lines\)", result.stdout)
@@ -225,7 +249,7 @@ def test_renaming_twice_leaves_no_trace_of_either_old_name(repo):
     )
     assert current(repo) == ("pkg-two", "pkg_two", "zorptwo")
     assert not mentions(repo, dist, package, lib, "pkg-one", "zorpone")
-    assert not [n for n in kept if not (repo / moved(n, (package, lib), ("pkg_two", "zorptwo"))).is_file()]
+    places(repo, kept, (package, lib), ("pkg_two", "zorptwo"))
     assert "pip install pkg-two" in (repo / "pkg_two" / "_loader.py").read_text()
 
 
@@ -253,6 +277,110 @@ def test_files_the_user_added_are_never_rewritten_nor_renamed(repo):
     folder = moved(library.as_posix(), (package, lib), ("vend_two", "vendtwo"))
     assert {name: (repo / folder / name).read_text() for name in added} == added
     assert (repo / "vend_two" / "extra.py").read_text() == f"import {package}\n"
+
+
+# Upstream's files, as a fork whose library is named after its upstream (LIB=vendhash) drops them
+# in over the example's vendhash.c and vendhash.h: they name themselves, and the example's names.
+VENDORED = {
+    "vendhash.h": (
+        "/* vendhash, from https://example.org/vendhash (libvendhash.so) */\n"
+        "#ifndef VENDHASH_H_5627135585666179\n#define VENDHASH_H_5627135585666179\n"
+        '#define VENDHASH_API __attribute__((visibility("default")))\n'
+        "VENDHASH_API unsigned vendhash_version(void);\n#endif\n"
+    ),
+    "vendhash.c": (
+        '#include "vendhash.h"\n/* hash_fork and HashFork users: see vendhash.h */\n'
+        "unsigned vendhash_version(void) { return 802; }\n"
+    ),
+    # The fork's own glue, named after the library too, listed in SRCS.
+    "vendhash_glue.c": (
+        '#include "vendhash.h"\nVENDHASH_API unsigned vendhash_glue(void) { return vendhash_version(); }\n'
+    ),
+}
+
+
+def test_files_a_fork_replaced_stay_its_own_through_later_renames_in_a_copy_without_history(repo, tmp_path):
+    """Vendored files with the names rename gave the example's sources (LIB=vendhash) keep their
+    bytes and names through renames, the library's folder still moves, and its Makefile, the
+    template's with a line of the fork's own, is renamed and keeps naming them, so the library
+    still builds. In a copy of the fork without its history, as the pipeline's tests make (and a
+    shallow clone is): what rename wrote before is not in it, and the rule must not need it."""
+    rename(repo, "NAME=hash-fork", "LIB=vendhash")
+    commit(repo)
+    libdir = library_dir(repo)
+    folder = libdir.relative_to(repo).as_posix()
+    # The example's sources, if this project still has them: the vendored files replace them.
+    replaced = [n for n in VENDORED if f"{folder}/{n}" in template.read_record(repo)["package_files"]]
+    for name, text in VENDORED.items():
+        (libdir / name).write_text(text)
+    set_sources(libdir, " ".join(n for n in VENDORED if n.endswith(".c")))
+    # The project's own export list names functions these files do not have.
+    exports = re.search(r"^EXPORTS\s*:=\s*(\S+)", (libdir / "Makefile").read_text(), re.M)
+    if exports:
+        (libdir / exports.group(1)).unlink(missing_ok=True)
+    (repo / "hash_fork" / "extra.py").write_text("import hash_fork\n")
+    commit(repo)
+    copy = tmp_path / "copy"
+    copy_tree(tracked_files(repo), repo, copy)
+    commit_all(copy)
+
+    first = rename(copy, "NAME=hash-two", "LIB=vendtwo")
+    commit(copy)
+    rename(copy, "NAME=hash-three", "LIB=vendthree")
+    libdir = library_dir(copy)
+    assert libdir.relative_to(copy).as_posix() == moved(
+        folder, ("hash_fork", "vendhash"), ("hash_three", "vendthree")
+    )
+    assert {name: (libdir / name).read_text() for name in VENDORED} == VENDORED
+    assert not (libdir / "vendthree.c").exists()
+    folder = moved(folder, ("hash_fork", "vendhash"), ("hash_two", "vendtwo"))
+    for name in replaced:
+        assert re.search(
+            rf"^rename:   left      {folder}/{name}: yours now \(less than half", first.stdout, re.M
+        ), first.stdout
+    assert "vendhash_glue.c:" not in first.stdout
+    record = template.read_record(copy)["package_files"]
+    assert not [name for name in record if name.endswith(tuple(VENDORED))]
+    # The fork's own code first in the warning, then its library folder's, mostly vendored code.
+    # The glue names the old library only in a file name that stays and in longer names.
+    warned = re.search(r"^rename: warning: (.*) \(not from the template", first.stderr, re.M).group(1)
+    listed = warned.split(", ")
+    assert listed[0] == "hash_two/extra.py", warned
+    assert f"{folder}/vendhash.h" in listed, warned
+    assert f"{folder}/vendhash_glue.c" not in listed, warned
+    # The Makefile is still the template's, renamed, but its SRCS name the files that are there.
+    makefile = (libdir / "Makefile").read_text()
+    assert "SRCS := vendhash.c vendhash_glue.c\n" in makefile
+    assert not re.search(r"vendtwo|hash_two|(?i:vendhash)(?!\.c|_glue\.c)", makefile)
+    build(libdir, f"BUILDDIR={copy.parent / 'out'}")
+    assert "vendhash_glue" in exported(copy.parent / "out" / "libtest.so")
+
+
+def test_a_shipped_file_a_fork_edited_is_still_renamed(repo):
+    """The fork's own line added to the library's Makefile (or function to the example's C file)
+    leaves it the template's: renamed, with the addition. The package's Python is there to name
+    the package: renamed even when rewritten whole."""
+    rename(repo, "NAME=edit-one", "LIB=editone")
+    commit(repo)
+    loader = 'LIBRARY_NAME = "libeditone.so"\nimport edit_one\n'
+    (repo / "edit_one" / "_loader.py").write_text(loader)
+    libdir = library_dir(repo)
+    edits = {"Makefile": "EDITONE_CPPFLAGS += -DEXTRA=EDITONE_EXTRA\n"}
+    if (libdir / "editone.c").is_file():
+        edits["editone.c"] = "int editone_more(void) { return EDITONE_OK; }\n"
+    for name, line in edits.items():
+        with (libdir / name).open("a") as file:
+            file.write(f"\n{line}")
+    commit(repo)
+    result = rename(repo, "NAME=edit-two", "LIB=edittwo")
+    assert "yours now" not in result.stdout
+    libdir = library_dir(repo)
+    assert libdir.name == "edittwolib"
+    for name, line in edits.items():
+        path = libdir / name.replace("editone", "edittwo")
+        assert line.replace("editone", "edittwo").replace("EDITONE", "EDITTWO") in path.read_text()
+        assert path.relative_to(repo).as_posix() in template.read_record(repo)["package_files"]
+    assert (repo / "edit_two" / "_loader.py").read_text() == loader.replace("one", "two")
 
 
 def test_lines_marked_keep_are_kept(repo):

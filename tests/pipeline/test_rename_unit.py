@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import name_rules
+import ownership
 import pytest
 import rewrite
 import template
@@ -91,6 +92,15 @@ def test_folders_move_before_the_files_in_them(renamer):
     ]
 
 
+def test_the_folders_given_move_even_with_no_file_listed_in_them(renamer):
+    """The C library's, when every file in it is the fork's own: its name follows the library's."""
+    planned = rewrite.moves(["setup.py"], renamer, ["old_graphs/ogclib"])
+    assert [(str(source), str(target)) for _, source, target in planned] == [
+        ("old_graphs", "new_pkg"),
+        ("new_pkg/ogclib", "new_pkg/newclib"),
+    ]
+
+
 def test_only_the_listed_files_move(renamer):
     """A file beside the shipped ones, vendored code say, is not planned: it moves with its folder."""
     planned = rewrite.moves(["old_graphs/ogclib/ogc.c"], renamer)
@@ -165,3 +175,59 @@ def test_the_readme_links_under_the_url_given(renamer):
     assert readme == "[MANUAL.md](https://ada.example/trees/blob/HEAD/MANUAL.md)\n"
     # Without a URL the link is renamed with the rest.
     assert rewrite.set_fields("README.md", original, renamed, {"url": ""}, old) == renamed
+
+
+def test_a_kept_file_name_stays_wherever_text_names_it():
+    """Files rename does not move keep their names in the files it rewrites; the names are still
+    renamed elsewhere, and in paths."""
+    renamer = rewrite.Renamer(
+        "old-graphs", "new-pkg", [("old_graphs", "new_pkg"), ("ogc", "newc")], ["ogc.h"]
+    )
+    assert renamer.text('#include "ogc.h" /* ogc_sum, ogc.c, src/ogc.h */', ".c") == (
+        '#include "ogc.h" /* newc_sum, newc.c, src/ogc.h */'
+    )
+    assert renamer.name("ogc.h") == "newc.h"
+    assert not renamer.mentions('#include "ogc.h"')
+    assert renamer.mentions('#include "ogc.h" // ogc.c')
+
+
+@pytest.mark.parametrize(
+    ("line", "mentions"),
+    [
+        ("import old_graphs", True),
+        ("see old-graphs on PyPI", True),
+        ('#include "ogc.h"', True),
+        ("libogc.so, ogclib/, -logc, OGC", True),
+        # Part of a longer name: an upstream's own (Zstandard beside zstd), not an old name.
+        ("OGC_compress(ogc_ctx); OgcEncoder; Ogcish; myogc; OLD_GRAPHS_H; old_graphsx", False),
+    ],
+)
+def test_the_old_names_left_are_whole_names_only(renamer, line, mentions):
+    assert renamer.mentions(line) is mentions
+
+
+# A shipped C file as rename wrote it, and what a fork may make of it.
+WROTE = "\n".join(f"int ogc_f{n}(void) {{ return OGC_OK + {n}; }}" for n in range(20)) + "\n#endif\n}\n"
+
+
+@pytest.mark.parametrize(
+    ("now", "derived"),
+    [
+        (WROTE, True),
+        # Another line ending, indentation, order: the same lines.
+        ("\r\n".join(f"    {line}" for line in reversed(WROTE.splitlines())), True),
+        # Functions of the fork's own added, a few lines changed: still the template's file.
+        (WROTE.replace("return OGC_OK + 1;", "return 1;") + "int mine(void) { return 0; }\n" * 30, True),
+        # Upstream's file of the same name: shares an #endif and braces, not half.
+        ("#ifndef UP_H\n#define UP_H\n{\n}\nint up(void);\n#endif\n" * 3, False),
+        # Most of it rewritten.
+        ("\n".join(WROTE.splitlines()[:4]) + "\nint other(void);\n", False),
+        ("", False),
+    ],
+)
+def test_a_file_is_the_templates_while_half_the_lines_rename_wrote_are_left(now, derived):
+    recorded = ownership.fingerprint(WROTE.encode())
+    assert len(recorded) == ownership.SAMPLE * ownership.DIGITS
+    assert ownership.derives(recorded, now.encode()) is derived
+    # A file the record has no fingerprint for (the template's own record) is the template's.
+    assert ownership.derives("", now.encode())

@@ -34,13 +34,14 @@ def test_a_folder_entry_takes_what_is_inside_it_and_a_file_entry_only_itself(nam
 def test_the_record_reads_back_what_was_written_and_keeps_its_header(tmp_path):
     (tmp_path / template.RECORD).write_text("# why\n#   and how\nurl =\nexample = demo  # a note\n")
     record = template.read_record(tmp_path)
-    assert record == {"url": "", "commit": "", "example": "demo", "package_files": []}
-    record.update(url="https://example.org/t.git", commit="ab" * 20, package_files=["a.py", "b/c.h"])
+    assert record == {"url": "", "commit": "", "example": "demo", "package_files": {}}
+    files = {"a.py": "", "b/c.h": "0a1b2c" * 12}
+    record.update(url="https://example.org/t.git", commit="ab" * 20, package_files=files)
     template.write_record(tmp_path, record)
     assert template.read_record(tmp_path) == record
     text = (tmp_path / template.RECORD).read_text()
     assert text.startswith("# why\n#   and how\nurl = https://example.org/t.git\n")
-    assert text.endswith("package_files =\n    a.py\n    b/c.h\n")
+    assert text.endswith(f"package_files =\n    a.py\n    b/c.h {'0a1b2c' * 12}\n")
 
 
 @pytest.mark.parametrize(
@@ -50,6 +51,10 @@ def test_the_record_reads_back_what_was_written_and_keeps_its_header(tmp_path):
         ("colour = blue\n", r"unknown key 'colour'; use only url, commit, example, package_files"),
         ("url = a\nurl = b\n", r"\.template sets url twice \(line 2\); keep one"),
         ("# note\njust words\n", r"\.template line 2 is not 'key = value' or an indented list entry; fix it"),
+        (
+            "package_files =\n    a.py 12ab\n",
+            r"\.template lists a\.py with '12ab', which is not a fingerprint make rename writes; delete it",
+        ),
     ],
 )
 def test_a_bad_record_is_one_line_naming_the_fix(tmp_path, text, reason):
@@ -65,7 +70,7 @@ def test_the_record_lists_package_files_only():
     (the example's C sources, say). In the template itself (its name is the example's), they are
     all of its own files."""
     record = template.read_record(ROOT)
-    listed = record["package_files"]
+    listed = list(record["package_files"])
     assert listed == sorted(listed)
     pipeline = set(tracked_files()) - set(own_files())
     assert not set(listed) & pipeline

@@ -249,7 +249,7 @@ def run(env):
     # Before the pipeline's tests/pipeline/ makes a tests/ folder.
     tests = next((folder for folder in TEST_FOLDERS if (into / folder).is_dir()), None)
     writes, kept = plan(into, pipeline_files(), tests)
-    record = {**record, "url": url, "commit": commit, "package_files": []}
+    record = {**record, "url": url, "commit": commit, "package_files": {}}
     writes[template.RECORD] = (0o644, template.record_text(ROOT, record).encode())
 
     install(into, writes)

@@ -111,7 +111,7 @@ def test_adopting_copies_the_pipeline_records_the_template_and_touches_nothing_o
     record = template.read_record(into)
     assert record["url"] == str(template_repo)
     assert record["commit"] == git(template_repo, "rev-parse", "HEAD").strip()
-    assert record["package_files"] == []
+    assert record["package_files"] == {}
     # Staged, not committed.
     assert git(into, "rev-parse", "HEAD") == head
     staged = git(into, "diff", "--cached", "--name-only").split()

@@ -22,6 +22,7 @@ from conftest import (
     commit_all,
     copy_tree,
     fresh_copy,
+    from_template,
     git,
     is_repaired,
     make,
@@ -30,6 +31,9 @@ from conftest import (
     wheels,
 )
 from test_upstream import fetch
+
+# make adopt runs in a clone of the template.
+pytestmark = from_template
 
 # A small C extension with PEP 621 metadata, requires-python >= 3.10 and tests of its own.
 C_PROJECT = ("mmh3", "5.3.1")

@@ -537,7 +537,9 @@ def settings(project, *args, env=None):
     return (project / ".build" / "settings").read_text()
 
 
-@pytest.mark.parametrize("setting", ["TESTS=tests", "TEST_REQUIRES=six", "FREE_THREADED=0", "PRERELEASE=1"])
+@pytest.mark.parametrize(
+    "setting", ["TESTS=other-tests", "TEST_REQUIRES=six", "FREE_THREADED=0", "PRERELEASE=1"]
+)
 def test_what_the_tests_run_with_is_among_the_settings_make_tracks(project, setting):
     assert settings(project, setting) != settings(project)
 

@@ -6,7 +6,16 @@ import re
 import subprocess
 
 import pytest
-from conftest import FIXTURES, PACKAGE, PACKAGE_TESTS, ROOT, fresh_copy, in_volume, make, tools_dir
+from conftest import (
+    FIXTURES,
+    PACKAGE_TESTS,
+    ROOT,
+    fresh_copy,
+    in_volume,
+    make,
+    package_dir,
+    tools_dir,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +58,11 @@ def test_a_hostile_package_test_reaches_no_later_run_and_no_wheel(engine, tmp_pa
     # (builds are reproducible), with every file its RECORD lists.
     assert passed(first) == passed(result) + 1
     assert wheel_of(hostile).read_bytes() == wheel_of(second).read_bytes()
-    check = [str(tools_dir() / "bin" / "python"), str(ROOT / "scripts" / "release" / "check_dist.py"), "--quick"]
+    check = [
+        str(tools_dir() / "bin" / "python"),
+        str(ROOT / "scripts" / "release" / "check_dist.py"),
+        "--quick",
+    ]
     subprocess.run([*check, str(wheel_of(hostile))], check=True, capture_output=True)
 
 
@@ -82,7 +95,7 @@ def test_a_wheel_its_tests_changed_is_not_published(project):
 
 def rebuild(project):
     """Change the package's source, so that the next make builds the wheel again."""
-    init = project / PACKAGE / "__init__.py"
+    init = package_dir(project) / "__init__.py"
     init.write_text(init.read_text() + "\n# changed\n")
 
 

@@ -23,6 +23,7 @@ import template
 from conftest import (
     VERSION,
     commit,
+    from_template,
     git,
     is_repaired,
     make,
@@ -32,6 +33,8 @@ from conftest import (
     tracked_files,
 )
 from test_library import library_dir
+
+pytestmark = from_template
 
 
 @pytest.fixture

@@ -315,6 +315,8 @@ ALLOWED_SKIPS = [
     # A fork whose C library is not built by a Makefile of its own, or takes no exports file.
     r"\S+ builds no C library with a Makefile of its own",
     r"the library's Makefile takes no EXPORTS file",
+    # A fork whose package is a C extension, not a library loaded with ctypes.
+    r"\S+ has no _loader\.py",
     # A fork with no C source in its package (a library built elsewhere), or no license_files.
     r"no C source under \S+/",
     r"setup\.cfg sets no license_files",

@@ -18,6 +18,7 @@ from conftest import (
     git,
     is_repaired,
     make,
+    package_dir,
     snapshot,
     tools_dir,
     tracked_files,
@@ -209,9 +210,10 @@ def test_bad_input_fails_with_one_clear_line_and_changes_nothing(engine, built_p
 
 
 def test_c_code_that_does_not_compile_names_the_step_and_interpreter(engine, project):
-    sources = [f for f in tracked_files(project) if f.startswith(f"{PACKAGE}/") and f.endswith(".c")]
+    folder = package_dir(project).relative_to(project).as_posix()
+    sources = [f for f in tracked_files(project) if f.startswith(f"{folder}/") and f.endswith(".c")]
     if not sources:
-        pytest.skip(f"no C source under {PACKAGE}/")
+        pytest.skip(f"no C source under {folder}/")
     source = project / sources[0]
     source.write_text(source.read_text() + "\nthis is not C;\n")
     result = make(project, "PYTHONS=cp312", check=False)

@@ -10,7 +10,6 @@ import zipfile
 
 import pytest
 from conftest import (
-    PACKAGE,
     PREFIX,
     SDIST,
     VERSION,
@@ -91,7 +90,8 @@ def test_make_builds_repaired_wheels_verified_under_every_python(engine, built):
     # The sdist carries every file of the package that git tracks: the C sources, their Makefile.
     with tarfile.open(project / "dist" / SDIST) as sdist:
         names = set(sdist.getnames())
-    tracked = [f for f in tracked_files(project) if f.startswith(f"{PACKAGE}/")]
+    folder = package_dir(project).relative_to(project).as_posix()
+    tracked = [f for f in tracked_files(project) if f.startswith(f"{folder}/")]
     assert tracked
     missing = [f for f in tracked if f"{PREFIX}-{VERSION}/{f}" not in names]
     assert not missing, missing
@@ -251,8 +251,9 @@ def test_a_failing_setup_py_shows_its_own_reason(engine, project):
     reason = f"no wheel today {secrets.token_hex(4)}"
     # A project without a setup.py (PEP 621 metadata alone) gets one: setuptools runs it too.
     setup = project / "setup.py"
+    own = setup.read_text() if setup.exists() else "from setuptools import setup\n\nsetup()\n"
     refuse = f"\nimport sys\n\nif 'bdist_wheel' in sys.argv:\n    sys.exit({reason!r})\n"
-    setup.write_text((setup.read_text() if setup.exists() else "") + refuse)
+    setup.write_text(own + refuse)
     result = make(project, "PYTHONS=cp312", check=False)
     assert "error: building the wheel with cp312 failed" in result.stderr
     assert reason in result.stderr, result.stderr

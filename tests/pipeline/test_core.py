@@ -251,9 +251,9 @@ def test_a_failing_setup_py_shows_its_own_reason(engine, project):
     reason = f"no wheel today {secrets.token_hex(4)}"
     # A project without a setup.py (PEP 621 metadata alone) gets one: setuptools runs it too.
     setup = project / "setup.py"
-    own = setup.read_text() if setup.exists() else "from setuptools import setup\n\nsetup()\n"
     refuse = f"\nimport sys\n\nif 'bdist_wheel' in sys.argv:\n    sys.exit({reason!r})\n"
-    setup.write_text(own + refuse)
+    own = setup.read_text() if setup.exists() else ""
+    setup.write_text(own + refuse + ("" if own else "\nfrom setuptools import setup\n\nsetup()\n"))
     result = make(project, "PYTHONS=cp312", check=False)
     assert "error: building the wheel with cp312 failed" in result.stderr
     assert reason in result.stderr, result.stderr

@@ -26,13 +26,13 @@ top=.
 package_dir=${top}/${PACKAGE}
 package_dir=${package_dir#./}
 
-# The files the list names, those in the package's folder alone (none when the project's metadata
-# cannot be read): the list is in BUILD_DIR, which may be anywhere, and a clean must not reach
-# beyond what develop made.
+# The files the list names, those in the package's folder or the package itself (an extension
+# module) alone (none when the project's metadata cannot be read): the list is in BUILD_DIR, which
+# may be anywhere, and a clean must not reach beyond what develop made.
 if [[ "${1:-}" == clean ]]; then
   [[ -f "${venv}/placed" ]] || exit 0
   while IFS= read -r file; do
-    if [[ "${file}" == "${package_dir}/"* && "/${file}/" != */../* && -f "${file}" && ! -L "${file}" ]]; then
+    if [[ "${file}" == "${package_dir}"[/.]* && "/${file}/" != */../* && -f "${file}" && ! -L "${file}" ]]; then
       rm -f "${file}"
     fi
   done <"${venv}/placed"
@@ -110,7 +110,9 @@ sys.path.insert(0, "docker")
 from compiled import COMPILED
 lib, top, package, listing = sys.argv[1:]
 placed = []
-for folder, _, files in os.walk(os.path.join(lib, package)):
+# The package's folder, and the package itself when it is one extension module (PACKAGE.*.so).
+own = [(lib, [n for n in os.listdir(lib) if n.startswith(package + ".")] if os.path.isdir(lib) else [])]
+for folder, files in [*own, *((f, names) for f, _, names in os.walk(os.path.join(lib, package)))]:
     for name in sorted(files):
         built = os.path.join(folder, name)
         target = os.path.normpath(os.path.join(top, os.path.relpath(built, lib)))
@@ -124,4 +126,7 @@ for folder, _, files in os.walk(os.path.join(lib, package)):
 with open(listing, "w") as out:
     out.writelines(f"{name}\n" for name in placed)
 EOF
-say "run the tests against the working tree: ${venv}/bin/python -m pytest ${TESTS:-tests}"
+# Never the pipeline's own tests, when they are inside the package's (TESTS=tests).
+package_tests=${TESTS:-tests}
+inner=$(pipeline_tests_within "${package_tests}")
+say "run the tests against the working tree: ${venv}/bin/python -m pytest${inner:+ --ignore=${package_tests%/}/${inner}} ${package_tests}"

@@ -32,6 +32,17 @@ NAME, VERSION, PACKAGE, PREFIX = metadata.identity(ROOT)
 SDIST = f"{PREFIX}-{VERSION}.tar.gz"
 # The package's own tests, the folder the Makefile's TESTS names: make verify runs them.
 PACKAGE_TESTS = re.search(r"^TESTS\s*\?=\s*([^#\s]+)", (ROOT / "Makefile").read_text(), flags=re.M).group(1)
+# make rename rewrites the template's example package: in the template, or in a fork made from it
+# (its record lists the package files the template shipped); make adopt copies the template's
+# files. A project that adopted the pipeline (make adopt) has neither, and skips their tests.
+_RECORD = template.read_record(ROOT) if (ROOT / template.RECORD).is_file() else {}
+FROM_TEMPLATE = bool(_RECORD.get("package_files")) or canonicalize_name(NAME) == canonicalize_name(
+    _RECORD.get("example", "")
+)
+NOT_FROM_TEMPLATE = (
+    "this project adopted the pipeline: it has no example package to rename, nor the template to adopt"
+)
+from_template = pytest.mark.skipif(not FROM_TEMPLATE, reason=NOT_FROM_TEMPLATE)
 # Every copy is committed at this time, so its SOURCE_DATE_EPOCH is known.
 COMMIT_TIME = 1700000000
 GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
@@ -87,6 +98,13 @@ def commit(repo, message="work"):
     """Commit everything in the repository."""
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message)
+
+
+def package_dir(root):
+    """The import package's folder in a checkout: at its top, or under src/ (the src layout), as
+    make develop finds it."""
+    top = root / PACKAGE
+    return top if top.is_dir() or not (root / "src" / PACKAGE).is_dir() else root / "src" / PACKAGE
 
 
 def tracked_files(root=ROOT):
@@ -297,11 +315,17 @@ ALLOWED_SKIPS = [
     # A fork whose C library is not built by a Makefile of its own, or takes no exports file.
     r"\S+ builds no C library with a Makefile of its own",
     r"the library's Makefile takes no EXPORTS file",
+    # A fork whose package is a C extension, not a library loaded with ctypes.
+    r"\S+ has no _loader\.py",
     # A fork with no C source in its package (a library built elsewhere), or no license_files.
     r"no C source under \S+/",
     r"setup\.cfg sets no license_files",
+    # A fork whose metadata is in pyproject.toml.
+    r"the project's metadata is not in setup\.cfg",
     # A library that links nothing newer than the oldest policy: no PLAT is too old for it.
     r"the library needs nothing newer than \S+: no policy is too old",
+    # A project that adopted the pipeline (make adopt) rather than forking the template.
+    re.escape(NOT_FROM_TEMPLATE),
     # A fork made without the template's history (GitHub's "Use this template"): no old layout to update.
     r"this project's history has no commit \w+ \(the pipeline's flat layout\)",
 ]

@@ -22,6 +22,7 @@ from conftest import (
     commit_all,
     copy_tree,
     fresh_copy,
+    from_template,
     git,
     is_repaired,
     make,
@@ -30,6 +31,9 @@ from conftest import (
     wheels,
 )
 from test_upstream import fetch
+
+# make adopt runs in a clone of the template.
+pytestmark = from_template
 
 # A small C extension with PEP 621 metadata, requires-python >= 3.10 and tests of its own.
 C_PROJECT = ("mmh3", "5.3.1")
@@ -287,12 +291,12 @@ def test_adopting_stopped_at_any_move_leaves_the_project_whole_or_unchanged(
     assert outcomes == {"refused" if fault == "error" else "interrupted"}
 
 
-@pytest.mark.slow
-@pytest.mark.container
-def test_a_real_c_extension_project_adopts_the_pipeline_and_its_wheel_builds_and_passes_its_tests(
-    engine, template_repo, tmp_path
-):
+@pytest.fixture(scope="module")
+def c_project(template_repo, tmp_path_factory):
+    """A real C-extension project from its PyPI sdist, as its checkout is, with the pipeline
+    adopted as make adopt says and committed."""
     name, version = C_PROJECT
+    tmp_path = tmp_path_factory.mktemp("real")
     with tarfile.open(fetch(name, version)) as sdist:
         sdist.extractall(tmp_path, filter="data")
     into = tmp_path / f"{name}-{version}"
@@ -316,6 +320,16 @@ def test_a_real_c_extension_project_adopts_the_pipeline_and_its_wheel_builds_and
     with (into / ".gitignore").open("a") as ignore:
         ignore.write("".join(f"{line}\n" for line in found.group(1).split()))
     commit(into, "Adopt the pipeline")
+    return into
+
+
+@pytest.mark.slow
+@pytest.mark.container
+def test_a_real_c_extension_project_adopts_the_pipeline_and_its_wheel_builds_and_passes_its_tests(
+    engine, c_project
+):
+    name, version = C_PROJECT
+    into = c_project
     result = make(into, "PYTHONS=cp312")
     # Its own tests ran against the installed wheel, and the pipeline's tests beside them did not.
     assert re.search(r"cp312: [1-9]\d* passed", result.stdout), result.stdout
@@ -324,3 +338,13 @@ def test_a_real_c_extension_project_adopts_the_pipeline_and_its_wheel_builds_and
     assert "-cp312-" in wheel
     # The build leaves the checkout clean: the .gitignore lines adopt named cover what it makes.
     assert not git(into, "status", "--porcelain"), git(into, "status", "--porcelain")
+
+
+@pytest.mark.slow
+@pytest.mark.container
+def test_the_pipelines_tests_pass_in_the_adopted_real_project(engine, c_project):
+    # make test, as its user runs it: those of the example's layout or of make rename skip there.
+    result = make(c_project, "test", "PYTEST_ARGS=-p no:cacheprovider", timeout=4 * 3600)
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.search(r"\d+ passed", summary), result.stdout[-3000:]
+    assert not re.search(r"failed|error", summary), result.stdout[-3000:]

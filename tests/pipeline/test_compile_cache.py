@@ -8,7 +8,7 @@ import subprocess
 import uuid
 
 import pytest
-from conftest import PACKAGE, commit_all, fresh_copy, in_volume, make
+from conftest import commit_all, fresh_copy, in_volume, make, package_dir
 
 # One worker builds the project once for the tests that read or extend it.
 pytestmark = pytest.mark.xdist_group("compile_cache")
@@ -47,7 +47,7 @@ def wheel_sums(project):
 
 def python_change(project, text):
     """A change to the package's Python alone, committed: the library's sources stay as they were."""
-    init = project / PACKAGE / "__init__.py"
+    init = package_dir(project) / "__init__.py"
     init.write_text(init.read_text() + f"# {text}\n")
     commit_all(project, message=text)
 
@@ -154,7 +154,7 @@ def test_a_failing_ccache_costs_the_cache_not_the_build(cached):
     # ccache stops when it has to compile and its store's folder for temporary files is not one.
     in_volume(volume, f"rm -rf {STORE_TEMP} && echo not a folder >{STORE_TEMP}")
     try:
-        source = min((project / PACKAGE).rglob("*.c"))
+        source = min(package_dir(project).rglob("*.c"))
         source.write_text(source.read_text() + "/* compiled again */\n")
         python_change(project, "with a broken store")
         output = build(project, volume)

@@ -10,7 +10,6 @@ import zipfile
 
 import pytest
 from conftest import (
-    PACKAGE,
     PREFIX,
     SDIST,
     VERSION,
@@ -18,12 +17,16 @@ from conftest import (
     git,
     is_repaired,
     make,
+    metadata,
+    package_dir,
     snapshot,
     tools_dir,
     tracked_files,
     wheels,
 )
+from packaging.specifiers import SpecifierSet
 from packaging.utils import parse_wheel_filename
+from packaging.version import Version
 
 pytestmark = pytest.mark.container
 
@@ -37,11 +40,31 @@ def interpreters_tested(output):
     return found.group(1).split()
 
 
+def interpreters_left_out(stderr):
+    """The image's interpreters the build left out, as it says ("leaving out cp39: the project
+    requires Python >=3.10 ..."); none when it leaves out none."""
+    found = re.search(r"^entry: leaving out ((?:cp\w+ ?)+): ", stderr, flags=re.M)
+    return found.group(1).split() if found else []
+
+
+def minor(tag):
+    return int(re.match(r"cp3(\d+)", tag).group(1))
+
+
 def test_make_builds_repaired_wheels_verified_under_every_python(engine, built):
     project, result = built
     assert "in " + engine in result.stdout
     tags = interpreters_tested(result.stdout)
-    assert tags[:1] == ["cp39"], tags
+    # The image's every interpreter the project's requires-python allows, from the oldest up.
+    allowed = SpecifierSet(metadata.requires_python(project) or "")
+    assert tags == sorted(tags, key=minor), tags
+    assert all(Version(f"3.{minor(tag)}") in allowed for tag in tags), tags
+    left = interpreters_left_out(result.stderr)
+    assert all(Version(f"3.{minor(tag)}") not in allowed for tag in left), left
+    assert all(minor(tag) < minor(tags[0]) for tag in left), (left, tags)
+    if not left:
+        # The image's oldest CPython, the oldest the pipeline supports.
+        assert tags[:1] == ["cp39"], tags
     for tag in tags:
         assert re.search(rf"{tag}: \d+ passed", result.stdout), result.stdout
     made = wheels(project / "wheelhouse")
@@ -67,7 +90,8 @@ def test_make_builds_repaired_wheels_verified_under_every_python(engine, built):
     # The sdist carries every file of the package that git tracks: the C sources, their Makefile.
     with tarfile.open(project / "dist" / SDIST) as sdist:
         names = set(sdist.getnames())
-    tracked = [f for f in tracked_files(project) if f.startswith(f"{PACKAGE}/")]
+    folder = package_dir(project).relative_to(project).as_posix()
+    tracked = [f for f in tracked_files(project) if f.startswith(f"{folder}/")]
     assert tracked
     missing = [f for f in tracked if f"{PREFIX}-{VERSION}/{f}" not in names]
     assert not missing, missing
@@ -209,9 +233,10 @@ def test_bad_input_fails_with_one_clear_line_and_changes_nothing(engine, built_p
 
 
 def test_c_code_that_does_not_compile_names_the_step_and_interpreter(engine, project):
-    sources = [f for f in tracked_files(project) if f.startswith(f"{PACKAGE}/") and f.endswith(".c")]
+    folder = package_dir(project).relative_to(project).as_posix()
+    sources = [f for f in tracked_files(project) if f.startswith(f"{folder}/") and f.endswith(".c")]
     if not sources:
-        pytest.skip(f"no C source under {PACKAGE}/")
+        pytest.skip(f"no C source under {folder}/")
     source = project / sources[0]
     source.write_text(source.read_text() + "\nthis is not C;\n")
     result = make(project, "PYTHONS=cp312", check=False)
@@ -224,9 +249,11 @@ def test_c_code_that_does_not_compile_names_the_step_and_interpreter(engine, pro
 def test_a_failing_setup_py_shows_its_own_reason(engine, project):
     # The frontend's "Failed to build" line comes first; the reason is the backend's, below it.
     reason = f"no wheel today {secrets.token_hex(4)}"
+    # A project without a setup.py (PEP 621 metadata alone) gets one: setuptools runs it too.
     setup = project / "setup.py"
     refuse = f"\nimport sys\n\nif 'bdist_wheel' in sys.argv:\n    sys.exit({reason!r})\n"
-    setup.write_text(setup.read_text() + refuse)
+    own = setup.read_text() if setup.exists() else ""
+    setup.write_text(own + refuse + ("" if own else "\nfrom setuptools import setup\n\nsetup()\n"))
     result = make(project, "PYTHONS=cp312", check=False)
     assert "error: building the wheel with cp312 failed" in result.stderr
     assert reason in result.stderr, result.stderr

@@ -4,6 +4,7 @@ test_messages.py checks that every message has a test."""
 
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -11,7 +12,18 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PREFIX, ROOT, VERSION, commit, git, make, tools_dir
+from conftest import (
+    PACKAGE_TESTS,
+    PREFIX,
+    ROOT,
+    VERSION,
+    commit,
+    from_template,
+    git,
+    make,
+    metadata,
+    tools_dir,
+)
 from packaging.utils import canonicalize_name
 from releases import WHEEL, fake_release, fake_sdist, fake_wheel, free_port
 
@@ -68,12 +80,16 @@ def test_tools_whose_python_does_not_run_are_named_with_the_fix(tmp_path):
 
 
 def test_a_setup_py_that_fails_stops_the_sdist_naming_the_files_to_check(project):
-    (project / "setup.py").write_text((project / "setup.py").read_text() + "\nraise SystemExit('broken')\n")
+    # A project without a setup.py (PEP 621 metadata alone) gets one: setuptools runs it too.
+    setup = project / "setup.py"
+    setup.write_text((setup.read_text() if setup.exists() else "") + "\nraise SystemExit('broken')\n")
     message = error(make(project, "sdist", check=False), "sdist")
     assert message == "building the sdist failed (log above); check setup.cfg and pyproject.toml"
 
 
 def test_unreadable_setup_cfg_is_named(project):
+    if metadata.metadata(project)[0] != "setup.cfg":
+        pytest.skip("the project's metadata is not in setup.cfg")
     (project / "setup.cfg").write_text(DUPLICATE_SECTION)
     assert error(make(project, "sdist", check=False), "project").startswith("setup.cfg cannot be read (")
 
@@ -85,7 +101,7 @@ def step(tmp_path, name, **env):
     settings = {"MANYLINUX_IMAGE": "unused", "CACHE_VOLUME": "unused", "CONTAINER_ENGINE": "none"}
     settings |= {"MANYLINUX": "manylinux_2_28", "ARCH": platform.machine()}
     settings |= {"BUILD_DIR": str(tmp_path / "build"), "WHEELHOUSE": str(tmp_path / "wheelhouse")}
-    settings |= {"DIST_DIR": str(tmp_path / "dist"), "TESTS": "tests/package", "JOBS": "1"}
+    settings |= {"DIST_DIR": str(tmp_path / "dist"), "TESTS": PACKAGE_TESTS, "JOBS": "1"}
     return run([SCRIPTS / "build" / "step.sh", name], **{**settings, **env})
 
 
@@ -364,6 +380,7 @@ def test_the_local_repository_without_a_section_or_an_index_says_how_to_get_one(
 # ---- rename and update-template -----------------------------------------------------------
 
 
+@from_template
 def test_rename_refuses_a_target_that_exists(project):
     (project / "newpkg").mkdir()
     (project / "newpkg" / "keep.txt").write_text("mine\n")
@@ -373,6 +390,7 @@ def test_rename_refuses_a_target_that_exists(project):
     )
 
 
+@from_template
 def test_rename_of_a_project_whose_metadata_cannot_be_read_says_so(project):
     (project / "setup.cfg").write_text(DUPLICATE_SECTION)
     commit(project)
@@ -381,6 +399,7 @@ def test_rename_of_a_project_whose_metadata_cannot_be_read_says_so(project):
     assert message.endswith("; fix it; the current name is unknown")
 
 
+@from_template
 def test_rename_without_the_record_of_the_templates_files_says_where_to_get_it(project):
     record = project / ".template"
     record.write_text(record.read_text().split("package_files =")[0] + "package_files =\n")
@@ -391,6 +410,12 @@ def test_rename_without_the_record_of_the_templates_files_says_where_to_get_it(p
 
 
 def test_update_without_a_template_to_update_from_says_how_to_name_one(project):
+    # A record that names no template (an adopted project's names the one it came from).
+    record = project / ".template"
+    text = record.read_text()
+    if re.search(r"^url *= *\S", text, flags=re.M):
+        record.write_text(re.sub(r"^url *=.*$", "url =", text, flags=re.M))
+        commit(project)
     assert error(make(project, "update-template", check=False), "update-template") == (
         "no template to update from: .template has no url and there is no git remote origin; "
         "pass TEMPLATE=<the template's URL or path>"

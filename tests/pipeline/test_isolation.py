@@ -6,7 +6,16 @@ import re
 import subprocess
 
 import pytest
-from conftest import FIXTURES, PACKAGE, PACKAGE_TESTS, ROOT, fresh_copy, in_volume, make, tools_dir
+from conftest import (
+    FIXTURES,
+    PACKAGE_TESTS,
+    ROOT,
+    fresh_copy,
+    in_volume,
+    make,
+    package_dir,
+    tools_dir,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -86,7 +95,7 @@ def test_a_wheel_its_tests_changed_is_not_published(project):
 
 def rebuild(project):
     """Change the package's source, so that the next make builds the wheel again."""
-    init = project / PACKAGE / "__init__.py"
+    init = package_dir(project) / "__init__.py"
     init.write_text(init.read_text() + "\n# changed\n")
 
 

@@ -20,6 +20,7 @@ from conftest import (
     fresh_copy,
     make,
     metadata,
+    package_dir,
     set_version,
     tools_dir,
     tracked_files,
@@ -77,7 +78,7 @@ def test_broken_metadata_is_named(project, edit, message):
 
 def test_a_file_name_that_is_not_utf8_is_named_not_left_out_of_the_sdist(project):
     # Latin-1, as an old archive or a Windows share may give it; setuptools skips it quietly.
-    (project / PACKAGE / os.fsdecode(b"caf\xe9.py")).write_text("")
+    (package_dir(project) / os.fsdecode(b"caf\xe9.py")).write_text("")
     result = make(project, "sdist", check=False)
     assert_fails_clearly(result, f"{PACKAGE}/caf\\xe9.py is not UTF-8")
     assert not (project / "dist").exists()

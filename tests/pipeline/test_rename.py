@@ -26,6 +26,7 @@ from conftest import (
     commit,
     commit_all,
     copy_tree,
+    from_template,
     git,
     is_repaired,
     make,
@@ -35,6 +36,8 @@ from conftest import (
     tracked_files,
 )
 from test_library import build, exported, library_dir, set_sources
+
+pytestmark = from_template
 
 
 @pytest.fixture

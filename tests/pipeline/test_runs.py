@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 from conftest import (
-    PACKAGE,
     PACKAGE_TESTS,
     PREFIX,
     VERSION,
     fresh_copy,
     in_volume,
     make,
+    package_dir,
     set_version,
     tools_dir,
 )
@@ -206,7 +206,7 @@ def test_a_failed_build_leaves_dist_and_wheelhouse_as_they_were_and_no_leftovers
     before = {d: sorted(p.name for p in (project / d).iterdir()) for d in ("dist", "wheelhouse")}
     sdist = next((project / "dist").glob("*.tar.gz"))
     sdist_bytes = sdist.read_bytes()
-    source = next((project / PACKAGE).rglob("*.c"))
+    source = next(package_dir(project).rglob("*.c"))
     source.write_text(source.read_text() + "\nthis is not C;\n")
     result = make(project, PYTHONS, check=False)
     assert result.returncode != 0

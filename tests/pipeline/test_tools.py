@@ -36,7 +36,8 @@ def test_make_installs_only_what_it_needs_and_lint_adds_its_own(project, tools):
     assert not (tools / "bin" / "ruff").exists()
     assert (project / "dist").is_dir()
 
-    make(project, "lint", env={"TOOLS": str(tools)})
+    # The lint tools, whatever they find: an adopted project's own code keeps a style of its own.
+    make(project, "lint", env={"TOOLS": str(tools)}, check=False)
     assert groups(tools) == ["lint", "make"]
     # A later make finds every group in place and installs nothing.
     again = make(project, "sdist", env={"TOOLS": str(tools)})

@@ -19,6 +19,7 @@ from conftest import (
     ROOT,
     commit,
     copy_tree,
+    from_template,
     git,
     make,
     own_files,
@@ -138,6 +139,7 @@ def updated(tmp_path_factory):
     )
 
 
+@from_template
 def test_update_merges_every_pipeline_change_and_no_package_change(updated):
     fork, tpl, out = updated.fork, updated.template, updated.result.stdout
     new = git(tpl, "rev-parse", "HEAD").strip()
@@ -159,6 +161,7 @@ def test_update_merges_every_pipeline_change_and_no_package_change(updated):
     assert git(fork, "log", "-1", "--format=%s").startswith("Update the pipeline from the template")
 
 
+@from_template
 def test_updating_again_has_nothing_to_do(updated):
     head = git(updated.fork, "rev-parse", "HEAD").strip()
     result = update(updated.fork, f"TEMPLATE={updated.template}")
@@ -167,6 +170,7 @@ def test_updating_again_has_nothing_to_do(updated):
 
 
 @pytest.mark.container
+@from_template
 def test_the_updated_fork_builds_and_verifies_its_wheel(engine, updated):
     fork = updated.fork
     result = make(fork, KEEP_TOOLS, "PYTHONS=cp312")

@@ -163,7 +163,7 @@ def test_timings_name_each_command_inside_the_container_too(engine, project):
     result = make(project, "TIMINGS=1", "PYTHONS=cp312")
     timed = re.findall(r"^timing: +\d+\.\d\d s  (.+)", result.stderr, flags=re.M)
     # On the host (the sdist, the container) and inside the container (build, repair, verify).
-    for command in ("uv build --no-config --sdist", " start --attach", "auditwheel repair", "pytest -q"):
+    for command in ("uv build --no-config --sdist", " start --attach", "auditwheel -v repair", "pytest -q"):
         assert any(command in line for line in timed), result.stderr
     # The verify summary still shows pytest's result, not a timing line.
     assert re.search(r"cp312: \d+ passed", result.stdout), result.stdout

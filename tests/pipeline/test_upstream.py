@@ -379,6 +379,6 @@ def test_the_forks_own_make_test_passes(renamed_twice):
     # The pipeline's tests belong to every fork: they hold with the upstream library in place,
     # after renames too.
     repo = renamed_twice[0]
-    result = make(repo, "test", "PYTEST_ARGS=-q -p no:cacheprovider", timeout=1200)
+    result = make(repo, "test", "PYTEST_ARGS=-q -p no:cacheprovider", timeout=2400)
     # make fails (and so does this test) on any failure or error; a run that found nothing fails too.
     assert re.search(r"\b\d+ passed\b", result.stdout), result.stdout[-3000:]

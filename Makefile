@@ -2,10 +2,10 @@
 # The settings here are the project's own; the pipeline's rules and the rest of its settings
 # live in scripts/pipeline.mk, which `make update-template` keeps in step with the template.
 # Every setting is a default: override it on the command line or in the environment
-# (make PYTHONS="cp311 cp312", MANYLINUX=manylinux2014 make wheels).
+# (make PYTHONS="cp311 cp312", MANYLINUX=manylinux2014 make wheels). Set any other the project
+# needs for every run here too, e.g. IMAGE_SETUP (MANUAL.md, The project's settings).
 
 TESTS            ?= tests/package##            the package's own tests, run against each installed wheel
 TEST_REQUIRES    ?=##                          what the tests need besides pytest, e.g. "six numpy>=2"
-IMAGE_SETUP      ?=##                          shell command installing the system libraries the build needs in the image (MANUAL.md, System libraries)
 
 include scripts/pipeline.mk

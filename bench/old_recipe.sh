@@ -7,7 +7,8 @@
 # PYTEST_VERSION, V.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "${here}/../scripts/lib.sh"
+source "${here}/../docker/lib.sh"
+source "${here}/../docker/pythons.sh"
 
 main() {
   local src=$1 outdir=$2 pythons tag py setuptools raw log

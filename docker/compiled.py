@@ -3,7 +3,7 @@
     python3 docker/compiled.py WHEEL    -> their names, one a line; nothing when there are none
 
 The one definition of "compiled file", used by the build (docker/build.sh, in the container) and
-by the upload check (scripts/release/check_dist.py). Standard library only; Python 3.9+.
+by the host's upload check (check_dist.py). Standard library only; Python 3.9+.
 """
 
 import re

@@ -47,8 +47,8 @@ SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
 SHADOWING = {"ruff.toml": "ruff", "pytest.ini": "pytest"}
 
 
-class Refused(Exception):
-    """A reason not to adopt; nothing has been changed."""
+# A reason not to adopt, nothing changed: the template scripts' one error (template.Problem).
+Problem = template.Problem
 
 
 def say(message, stream=None):
@@ -59,7 +59,7 @@ def git(cwd, *args, check=True, text=True, stdin=None):
     result = subprocess.run(["git", *args], cwd=cwd, env=GIT_ENV, input=stdin, capture_output=True, text=text)
     if check and result.returncode != 0:
         error = (os.fsdecode(result.stderr).strip().splitlines() or ["no message"])[-1]
-        raise Refused(f"git {args[0]} failed in {cwd} ({error}); fix that, run again")
+        raise Problem(f"git {args[0]} failed in {cwd} ({error}); fix that, run again")
     return result
 
 
@@ -70,26 +70,26 @@ def listing(items):  # the first three, for a one-line message
 def check_into(value):
     """INTO as a path: an existing project's clean git checkout, not this one, not adopted yet."""
     if not value:
-        raise Refused("INTO is empty; run: make adopt INTO=path/to/your/project")
+        raise Problem("INTO is empty; run: make adopt INTO=path/to/your/project")
     into = Path(value).expanduser().resolve()
     if not into.is_dir():
-        raise Refused(f"INTO={value} is no folder; name your project's git checkout")
+        raise Problem(f"INTO={value} is no folder; name your project's git checkout")
     top = git(into, "rev-parse", "--show-toplevel", check=False)
     if top.returncode != 0:
-        raise Refused(f"INTO={value} holds no git repository; git init there and commit the project first")
+        raise Problem(f"INTO={value} holds no git repository; git init there and commit the project first")
     top = Path(top.stdout.strip()).resolve()
     if ROOT in (into, top):
-        raise Refused(f"INTO={value} is this template's own checkout; name another project's")
+        raise Problem(f"INTO={value} is this template's own checkout; name another project's")
     if top != into:
-        raise Refused(f"INTO={value} is not the top of its git checkout ({top}); name that")
+        raise Problem(f"INTO={value} is not the top of its git checkout ({top}); name that")
     dirty = git(into, "status", "--porcelain").stdout.splitlines()
     if dirty:
-        raise Refused(
+        raise Problem(
             f"INTO={value} has changes not committed yet ({listing([line[3:] for line in dirty])}); "
             "commit them there, then adopt again"
         )
     if (into / template.RECORD).exists():
-        raise Refused(f"INTO={value} has a {template.RECORD}: it has the pipeline; run make update-template")
+        raise Problem(f"INTO={value} has a {template.RECORD}: it has the pipeline; run make update-template")
     return into
 
 
@@ -143,7 +143,7 @@ def missing_lines(path, data):
 
 
 def plan(into, files, tests):
-    """(files to write, the project's own files kept with advice for each); Refused on a clash."""
+    """(files to write, the project's own files kept with advice for each); Problem on a clash."""
     writes, kept = {}, {}
     own_makefile = next((name for name in MAKEFILES if (into / name).exists()), None)
     for name, (mode, data) in files.items():
@@ -161,7 +161,7 @@ def plan(into, files, tests):
             writes[name] = (mode, data)
     clashes = [found for name, (_, data) in writes.items() if (found := in_the_way(into, name, data))]
     if clashes:
-        raise Refused(
+        raise Problem(
             f"the project already has {listing(sorted(set(clashes)))}, where the pipeline has files of its "
             "own; move them away (git mv), commit, then adopt again"
         )
@@ -183,7 +183,7 @@ def template_source():
     """(url, commit) of this checkout: the template the project will update from."""
     commit = git(ROOT, "rev-parse", "--verify", "-q", "HEAD", check=False).stdout.strip()
     if not commit:
-        raise Refused(f"{ROOT} is no git checkout with a commit; run make adopt in a clone of the template")
+        raise Problem(f"{ROOT} is no git checkout with a commit; run make adopt in a clone of the template")
     url = git(ROOT, "remote", "get-url", "origin", check=False).stdout.strip()
     if url and not git(ROOT, "branch", "-r", "--contains", commit, "--list", "origin/*").stdout.strip():
         say(
@@ -206,7 +206,7 @@ def install(into, writes):
         move_into(into, stage, writes)
     except OSError as err:
         where = os.path.relpath(err.filename, into) if err.filename else "a file"
-        raise Refused(
+        raise Problem(
             f"cannot write {where} ({err.strerror}); nothing was changed: fix that, run again"
         ) from None
     finally:
@@ -244,7 +244,7 @@ def run(env):
         name, version, _, _ = project.identity(into)
         record = template.read_record(ROOT)
     except (project.Problem, template.Problem) as problem:
-        raise Refused(f"cannot adopt {into}: {problem}") from None
+        raise Problem(f"cannot adopt {into}: {problem}") from None
     url, commit = template_source()
     # Before the pipeline's tests/pipeline/ makes a tests/ folder.
     tests = next((folder for folder in TEST_FOLDERS if (into / folder).is_dir()), None)
@@ -283,7 +283,7 @@ def main():
     signal.signal(signal.SIGHUP, signal.default_int_handler)
     try:
         run(os.environ)
-    except Refused as reason:
+    except Problem as reason:
         print(f"{PROG}: error: {reason}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:

@@ -255,7 +255,7 @@ def stopped_at(script, into, step, fault):
             script.run({"INTO": str(into)})
         except KeyboardInterrupt:
             return "interrupted"
-        except script.Refused as reason:
+        except script.Problem as reason:
             return f"refused: {reason}"
     return "done"
 
